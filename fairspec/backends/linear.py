@@ -1,0 +1,59 @@
+"""A fitted linear model (logistic, linear SVM, least squares) and its safe npz format.
+
+Every backend that ends with a linear score w·x + b returns a `LinearModel`, so prediction,
+saving and loading are written once. The file is a plain `.npz` read with `allow_pickle=False`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from fairspec.backends.base import register_loader
+
+Link = Literal["logit", "identity"]
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """score = link⁻¹(X @ coef + intercept); binary prediction is score ≥ threshold."""
+
+    coef: np.ndarray
+    intercept: float
+    link: Link = "logit"
+    threshold: float = 0.5
+    format: str = "linear-npz"
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64) @ self.coef + self.intercept
+
+    def predict_score(self, X: np.ndarray) -> np.ndarray:
+        margin = self.decision_function(X)
+        if self.link == "identity":
+            return margin
+        return 0.5 * (1.0 + np.tanh(0.5 * margin))   # a sigmoid that never overflows
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        score = self.predict_score(X)
+        if self.link == "identity":
+            return score
+        return (score >= self.threshold).astype(np.int64)
+
+    def save(self, directory: Path) -> Path:
+        path = Path(directory) / "model.npz"
+        with open(path, "wb") as handle:
+            np.savez(handle, coef=self.coef.astype(np.float64), intercept=np.float64(self.intercept),
+                     link=np.array(self.link), threshold=np.float64(self.threshold))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> "LinearModel":
+        with np.load(path, allow_pickle=False) as data:
+            return cls(coef=data["coef"].copy(), intercept=float(data["intercept"]),
+                       link=str(data["link"]), threshold=float(data["threshold"]))  # type: ignore[arg-type]
+
+
+register_loader("linear-npz", LinearModel.load)
