@@ -19,7 +19,7 @@ from rich.table import Table
 
 from fairspec.errors import EXIT_INPUT, FairspecError
 
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

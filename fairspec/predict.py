@@ -15,14 +15,15 @@ from fairspec.errors import FairspecError
 
 
 def _ledger_of(run_dir: Path) -> Path:
-    result = run_dir / "result.json"
+    """The ledger the run was recorded in, as its manifest names it."""
     try:
-        audit = json.loads(result.read_text(encoding="utf-8")).get("audit") or {}
-    except (OSError, ValueError):
-        audit = {}
-    if not audit.get("ledger"):
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        ledger = (manifest.get("extra") or {}).get("ledger")
+    except (OSError, ValueError, AttributeError):
+        ledger = None
+    if not ledger:
         raise FairspecError(f"{run_dir} names no audit ledger", hint="pass the ledger with --ledger LEDGER")
-    return Path(audit["ledger"])
+    return Path(ledger)
 
 
 def read_rows(path: Path) -> pd.DataFrame:

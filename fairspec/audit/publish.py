@@ -38,20 +38,21 @@ def publish_run(result, out_dir: Path, *, audit: bool = True) -> None:
     """
     run_id = new_run_id()
     result.run_id = run_id
+    ledger_path = default_ledger(result.program) if audit else None
     with RunFolder(out_dir, run_id) as run:
         model_path = Path(result.model.save(run.path))
         manifest = write_manifest(run.path, model_path.name, result.model.format,
                                   result.data.preprocessor.to_json(),
                                   extra={"policy": result.program.name, "policy_sha256": result.program.sha256,
-                                         "task": result.program.task, "run_id": run_id})
+                                         "task": result.program.task, "run_id": run_id,
+                                         "ledger": None if ledger_path is None else str(ledger_path)})
         result.artifact = {"path": str(run.final / model_path.name), "sha256": sha256_file(model_path),
                            "format": result.model.format, "manifest_sha256": sha256_file(manifest)}
         result.run_dir = run.final
         (run.path / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
     record = train_record(result)
     result.record = record
-    if audit:
-        ledger_path = default_ledger(result.program)
+    if ledger_path is not None:
         entry = Ledger(ledger_path).append(record)
         result.audit = {"ledger": str(ledger_path), "index": entry.index, "hash": entry.hash}
 
