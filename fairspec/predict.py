@@ -10,6 +10,7 @@ import pandas as pd
 from fairspec.audit.artifacts import verify_artifact
 from fairspec.audit.ledger import Ledger
 from fairspec.backends.base import load_model
+from fairspec.data.loading import read_file
 from fairspec.data.preprocess import Preprocessor
 from fairspec.errors import FairspecError
 
@@ -26,12 +27,6 @@ def _ledger_of(run_dir: Path) -> Path:
     return Path(ledger)
 
 
-def read_rows(path: Path) -> pd.DataFrame:
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, skipinitialspace=True, na_values=["?"])
-
-
 def predict_file(run_dir: Path, data_file: Path, ledger: Path | None = None) -> pd.DataFrame:
     """Verify the run's model against its manifest and the ledger, then predict every row of `data_file`."""
     import fairspec.backends  # noqa: F401  (registers the model loaders)
@@ -43,5 +38,5 @@ def predict_file(run_dir: Path, data_file: Path, ledger: Path | None = None) -> 
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     model = load_model(check.model_path, check.format)
     preprocessor = Preprocessor.from_json(manifest["preprocessor"])
-    X = preprocessor.transform(read_rows(data_file))
+    X = preprocessor.transform(read_file(data_file))
     return pd.DataFrame({"score": model.predict_score(X), "prediction": model.predict(X)})
