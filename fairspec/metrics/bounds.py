@@ -1,0 +1,288 @@
+"""Exact high-confidence bounds on a metric: per-group rate intervals and interval arithmetic.
+
+Each group's rate gets a Clopper–Pearson interval (0/1 events) or a Hoeffding interval (a quantity
+in [0, b]), conditional on how many rows meet the rate's condition. Interval arithmetic turns them
+into a bound on the metric: an upper bound on a gap or a worst-group loss, a lower bound on a
+ratio. Every interval that can fail holds with probability 1 − δ/m, where m is the number of such
+intervals (union bound: δ split equally), so the bound holds with probability at least 1 − δ. A
+group with no row meeting a condition gets the vacuous interval [0, b], which cannot fail and
+takes no share of δ. The same construction underlies Seldonian algorithms' safety tests (Thomas
+et al., Science 2019), here with exact binomial intervals where the rate is a 0/1 event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.stats import beta
+
+from fairspec.data.spec import Partition
+from fairspec.metrics.evaluate import jsonable
+from fairspec.metrics.expressions import (Expr, Gap, Largest, Rate, Ratio, Reference, WorstGroup,
+                                          leaves)
+from fairspec.metrics.rates import BINARY_EVENTS, mean_or_nan, row_condition, row_quantity
+
+Side = Literal["two-sided", "upper", "lower"]
+
+
+def clopper_pearson(successes, trials, delta: float,
+                    side: Side = "two-sided") -> tuple[np.ndarray, np.ndarray]:
+    """Exact binomial interval(s) for the success probability, with confidence 1 − δ.
+
+    Two-sided: δ/2 in each tail. "upper": [0, U] with P(p > U) ≤ δ; "lower": [L, 1]. With no
+    trials the interval is [0, 1]. Vectorised over `successes` and `trials`.
+    """
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    _check_delta(delta)
+    _check_side(side)
+    if np.any((x < 0) | (x > n)):
+        raise ValueError("successes must lie in [0, trials]")
+    tail = delta / 2.0 if side == "two-sided" else delta
+    lower = np.zeros(np.broadcast(x, n).shape)
+    upper = np.ones(lower.shape)
+    if side in ("two-sided", "lower"):
+        has_success = x > 0
+        lower = np.where(has_success, beta.ppf(tail, np.where(has_success, x, 1), n - x + 1), 0.0)
+    if side in ("two-sided", "upper"):
+        has_failure = x < n
+        upper = np.where(has_failure, beta.ppf(1.0 - tail, x + 1, np.where(has_failure, n - x, 1)),
+                         1.0)
+    return lower, upper
+
+
+def hoeffding(mean, n, delta: float, side: Side = "two-sided",
+              value_range: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Hoeffding interval(s) for the mean of n i.i.d. values in [0, b] (b = `value_range`).
+
+    Radius b·sqrt(log(1/t) / 2n) with t = δ/2 (two-sided) or δ (one-sided), clipped to [0, b].
+    With n = 0 the interval is [0, b].
+    """
+    _check_delta(delta)
+    _check_side(side)
+    mean = np.asarray(mean, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    tail = delta / 2.0 if side == "two-sided" else delta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        radius = np.where(n > 0, value_range * np.sqrt(np.log(1.0 / tail) / (2.0 * n)), np.inf)
+    center = np.where(n > 0, mean, 0.0)
+    lower = np.zeros(radius.shape) if side == "upper" else np.maximum(0.0, center - radius)
+    upper = (np.full(radius.shape, value_range) if side == "lower"
+             else np.minimum(value_range, center + radius))
+    return lower, upper
+
+
+def _check_delta(delta: float) -> None:
+    if not 0.0 < delta < 1.0:
+        raise ValueError("delta must lie strictly between 0 and 1")
+
+
+def _check_side(side: str) -> None:
+    if side not in ("two-sided", "upper", "lower"):
+        raise ValueError(f"side must be two-sided, upper or lower, not {side!r}")
+
+
+# ---------------------------------------------------------------- interval arithmetic
+
+def gap_upper_bound(lower, upper, reference: Reference = "pairwise",
+                    overall: tuple[float, float] | None = None) -> float:
+    """Upper bound on the gap given each group's rate in [lower_g, upper_g].
+
+    pairwise: max over g ≠ h of upper_g − lower_h (0 with fewer than two groups).
+    overall: max over g of max(upper_g − lower_all, upper_all − lower_g), `overall` = (lower_all,
+    upper_all), an interval for the rate over the whole partition.
+    """
+    lower, upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+    if reference == "pairwise":
+        if lower.size < 2:
+            return 0.0
+        differences = upper[:, None] - lower[None, :]
+        np.fill_diagonal(differences, -np.inf)
+        return max(0.0, float(differences.max()))
+    overall_lower, overall_upper = _required(overall)
+    return max(0.0, float(np.max(np.maximum(upper - overall_lower, overall_upper - lower))))
+
+
+def ratio_lower_bound(lower, upper, reference: Reference = "pairwise",
+                      overall: tuple[float, float] | None = None) -> float:
+    """Lower bound on the ratio given each group's rate in [lower_g, upper_g] ⊂ [0, ∞).
+
+    pairwise: min_g lower_g / max_g upper_g; overall: min over g of
+    min(lower_g, lower_all) / max(upper_g, upper_all). 0/0 is 1.0, as in `evaluate`.
+    """
+    lower, upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+    if reference == "pairwise":
+        return _zero_over_zero_is_one(float(lower.min()), float(upper.max()))
+    overall_lower, overall_upper = _required(overall)
+    return min(_zero_over_zero_is_one(min(lo, overall_lower), max(up, overall_upper))
+               for lo, up in zip(lower, upper))
+
+
+def worst_group_upper_bound(upper) -> float:
+    """Upper bound on max_g r_g: the largest upper bound."""
+    return float(np.max(upper))
+
+
+def _zero_over_zero_is_one(numerator: float, denominator: float) -> float:
+    return 1.0 if numerator == 0.0 and denominator == 0.0 else numerator / denominator
+
+
+def _required(overall: tuple[float, float] | None) -> tuple[float, float]:
+    if overall is None:
+        raise ValueError("an overall reference needs the interval of the overall rate")
+    return overall
+
+
+# ---------------------------------------------------------------- a certified bound on a metric
+
+@dataclass(frozen=True)
+class RateInterval:
+    """The interval of one rate leaf on one group (label "(overall)": the whole partition)."""
+
+    leaf: str
+    label: str
+    lower: float
+    upper: float
+    support: int
+    estimate: float
+
+
+@dataclass(frozen=True)
+class CertifiedBound:
+    """`side` "upper": the metric is ≤ `bound` with probability ≥ 1 − δ; "lower": ≥ `bound`."""
+
+    expression: str
+    bound: float
+    side: Literal["upper", "lower"]
+    delta: float
+    delta_per_interval: float
+    intervals: tuple[RateInterval, ...]
+
+    def to_dict(self) -> dict:
+        return jsonable(asdict(self))
+
+
+OVERALL_LABEL = "(overall)"
+
+
+def certified_bound(expr: Expr, y_true, y_pred, partition: Partition, score=None, *,
+                    delta: float = 0.05, value_range: float = 1.0,
+                    binary_method: Literal["clopper_pearson", "hoeffding"] = "clopper_pearson"
+                    ) -> CertifiedBound:
+    """A bound on `expr` over the population the rows were drawn from, holding w.p. ≥ 1 − δ.
+
+    Rows are assumed i.i.d.; each rate's interval is conditional on how many rows meet its
+    condition. 0/1 events use `binary_method`; losses and predictions use Hoeffding with range
+    `value_range` and must lie in [0, value_range].
+    """
+    _check_delta(delta)
+    tallies = {leaf: _tally(leaf, y_true, y_pred, partition, score, value_range)
+               for leaf in leaves(expr)}
+    uses_overall = _uses_overall(expr)
+    n_intervals = sum(int(np.count_nonzero(tally.support > 0))
+                      + int(uses_overall and tally.support.sum() > 0)
+                      for tally in tallies.values())
+    delta_each = delta / max(n_intervals, 1)
+    bounds = {leaf: _leaf_bounds(leaf, tally, delta_each, _side_for(expr, leaf), binary_method,
+                                 value_range, uses_overall)
+              for leaf, tally in tallies.items()}
+    value, side = _bound(expr, bounds)
+    intervals = tuple(interval for leaf_intervals in bounds.values()
+                      for interval in _listing(leaf_intervals, tallies, partition.labels))
+    return CertifiedBound(str(expr), value, side, delta, delta_each, intervals)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    totals: np.ndarray      # per group, sum of the quantity over rows meeting the condition
+    support: np.ndarray     # per group, rows meeting the condition
+    binary: bool
+
+
+@dataclass(frozen=True)
+class _LeafBounds:
+    leaf: Rate
+    lower: np.ndarray
+    upper: np.ndarray
+    overall: tuple[float, float] | None
+
+
+def _tally(leaf: Rate, y_true, y_pred, partition: Partition, score, value_range: float) -> _Tally:
+    codes = np.asarray(partition.codes)
+    keep = row_condition(leaf, y_true, y_pred) & (codes >= 0)
+    quantity = row_quantity(leaf, y_true, y_pred, score)[keep]
+    binary = leaf.event in BINARY_EVENTS
+    if not binary and quantity.size and (quantity.min() < 0 or quantity.max() > value_range):
+        raise ValueError(f"{leaf} has values outside [0, {value_range}]: give a value_range "
+                         "that covers the loss")
+    k = len(partition.labels)
+    return _Tally(np.bincount(codes[keep], weights=quantity, minlength=k),
+                  np.bincount(codes[keep], minlength=k), binary)
+
+
+def _leaf_bounds(leaf: Rate, tally: _Tally, delta_each: float, side: Side, binary_method: str,
+                 value_range: float, uses_overall: bool) -> _LeafBounds:
+    def interval(totals, support):
+        if tally.binary and binary_method == "clopper_pearson":
+            return clopper_pearson(totals, support, delta_each, side)
+        range_b = 1.0 if tally.binary else value_range
+        return hoeffding(mean_or_nan(totals, support), support, delta_each, side, range_b)
+
+    lower, upper = interval(tally.totals, tally.support)
+    overall = None
+    if uses_overall:
+        overall_lower, overall_upper = interval(tally.totals.sum(), tally.support.sum())
+        overall = (float(overall_lower), float(overall_upper))
+    return _LeafBounds(leaf, lower, upper, overall)
+
+
+def _bound(expr: Expr, bounds: dict[Rate, _LeafBounds]) -> tuple[float, Literal["upper", "lower"]]:
+    if isinstance(expr, Largest):
+        term_bounds = [_bound(term, bounds) for term in expr.terms]
+        if any(side != "upper" for _, side in term_bounds):
+            raise ValueError("a max of terms can only be bounded above when every term is")
+        return max(value for value, _ in term_bounds), "upper"
+    leaf_bounds = bounds[expr.rate]
+    if isinstance(expr, WorstGroup):
+        return worst_group_upper_bound(leaf_bounds.upper), "upper"
+    if isinstance(expr, Gap):
+        return gap_upper_bound(leaf_bounds.lower, leaf_bounds.upper, expr.reference,
+                               leaf_bounds.overall), "upper"
+    if isinstance(expr, Ratio):
+        return ratio_lower_bound(leaf_bounds.lower, leaf_bounds.upper, expr.reference,
+                                 leaf_bounds.overall), "lower"
+    raise TypeError(f"not a metric expression: {expr!r}")
+
+
+def _side_for(expr: Expr, leaf: Rate) -> Side:
+    """One-sided (upper) where the leaf only feeds worst-group maxima, two-sided otherwise."""
+    nodes = _nodes_over(expr, leaf)
+    return "upper" if all(isinstance(node, WorstGroup) for node in nodes) else "two-sided"
+
+
+def _nodes_over(expr: Expr, leaf: Rate) -> list[Expr]:
+    if isinstance(expr, Largest):
+        return [node for term in expr.terms for node in _nodes_over(term, leaf)]
+    return [expr] if expr.rate == leaf else []
+
+
+def _uses_overall(expr: Expr) -> bool:
+    if isinstance(expr, Largest):
+        return any(_uses_overall(term) for term in expr.terms)
+    return not isinstance(expr, WorstGroup) and expr.reference == "overall"
+
+
+def _listing(bounds: _LeafBounds, tallies: dict[Rate, _Tally],
+             labels: tuple[str, ...]) -> list[RateInterval]:
+    tally = tallies[bounds.leaf]
+    estimates = mean_or_nan(tally.totals, tally.support)
+    listing = [RateInterval(str(bounds.leaf), label, float(bounds.lower[g]), float(bounds.upper[g]),
+                            int(tally.support[g]), float(estimates[g]))
+               for g, label in enumerate(labels)]
+    if bounds.overall is not None:
+        listing.append(RateInterval(str(bounds.leaf), OVERALL_LABEL, *bounds.overall,
+                                    int(tally.support.sum()),
+                                    float(mean_or_nan(tally.totals.sum(), tally.support.sum()))))
+    return listing
