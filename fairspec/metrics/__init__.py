@@ -1,28 +1,29 @@
 """Fairness and performance metrics in numpy: group rates, metric values, intervals, bounds.
 
-Names are imported lazily, so that reading the catalog (`fairspec.metrics.catalog`, which the
-language layer does to check a policy) does not load numpy and scipy.
+The exact bounds (`bounds.py`, which needs scipy) load on first use, so that checking a policy,
+which reads `fairspec.metrics.catalog`, stays quick.
 """
 
 from __future__ import annotations
 
 import importlib
 
-_HOME = {
-    "CertifiedBound": "bounds", "RateInterval": "bounds", "certified_bound": "bounds",
-    "clopper_pearson": "bounds", "gap_upper_bound": "bounds", "hoeffding": "bounds",
-    "ratio_lower_bound": "bounds", "worst_group_upper_bound": "bounds",
-    "GroupBreakdown": "evaluate", "MetricValue": "evaluate", "combine": "evaluate",
-    "evaluate": "evaluate", "measure": "evaluate",
-    "BootstrapInterval": "intervals", "bootstrap_interval": "intervals", "bootstrap_replicates": "intervals",
-    "auc": "performance", "performance": "performance",
-    "group_rates": "rates", "overall_rate": "rates",
-}
+from fairspec.metrics.evaluate import GroupBreakdown, MetricValue, combine, evaluate, measure
+from fairspec.metrics.intervals import BootstrapInterval, bootstrap_interval, bootstrap_replicates
+from fairspec.metrics.performance import auc, performance
+from fairspec.metrics.rates import group_rates, overall_rate
 
-__all__ = sorted(_HOME)
+_BOUNDS = ("CertifiedBound", "RateInterval", "certified_bound", "clopper_pearson", "gap_upper_bound",
+           "hoeffding", "ratio_lower_bound", "worst_group_upper_bound")
+
+__all__ = [
+    "BootstrapInterval", "GroupBreakdown", "MetricValue", "auc", "bootstrap_interval",
+    "bootstrap_replicates", "combine", "evaluate", "group_rates", "measure", "overall_rate",
+    "performance", *_BOUNDS,
+]
 
 
 def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module 'fairspec.metrics' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"fairspec.metrics.{_HOME[name]}"), name)
+    if name in _BOUNDS:
+        return getattr(importlib.import_module("fairspec.metrics.bounds"), name)
+    raise AttributeError(f"module 'fairspec.metrics' has no attribute {name!r}")
