@@ -63,6 +63,16 @@ def _render_error(exc: FairspecError, policy_file: str | None) -> str:
     return exc.render()
 
 
+def _load(policy_file: str):
+    """The checked policy; its warnings go to stderr (errors raise PolicyError)."""
+    from fairspec.language import load_policy_with_warnings
+
+    policy, warnings = load_policy_with_warnings(policy_file)
+    for warning in warnings:
+        err.print(warning.render(policy.origin.text, policy_file), markup=False)
+    return policy
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fairspec")
 def main() -> None:
@@ -134,9 +144,8 @@ def fmt(policy_files: tuple[str, ...], check_only: bool) -> None:
 def compile_command(policy_file: str, explain: bool, as_json: bool, emit: str | None, seed: int | None) -> None:
     """Compile a policy to its IR: what each requirement lowers to, on which backend."""
     from fairspec.compiler import compile_policy, explain as explain_program
-    from fairspec.language import load_policy
 
-    program = compile_policy(load_policy(policy_file), seed=seed)
+    program = compile_policy(_load(policy_file), seed=seed)
     if emit == "cvxpy":
         from fairspec.data import prepare
         from fairspec.backends.convex import emit_cvxpy
@@ -170,7 +179,7 @@ def train_command(policy_file: str, out_dir: str, seed: int | None, as_json: boo
     """Compile, train, measure every requirement on train and holdout, save, and audit."""
     from fairspec.pipeline import train
 
-    result = train(policy_file, seed=seed, out=out_dir, audit=not no_audit, n_resamples=resamples)
+    result = train(_load(policy_file), seed=seed, out=out_dir, audit=not no_audit, n_resamples=resamples)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
