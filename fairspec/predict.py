@@ -35,8 +35,7 @@ def predict_file(run_dir: Path, data_file: Path, ledger: Path | None = None) -> 
     if not ledger_path.is_file():
         raise FairspecError(f"no ledger at {ledger_path}", hint="pass the ledger with --ledger LEDGER")
     check = verify_artifact(run_dir, Ledger(ledger_path))
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     model = load_model(check.model_path, check.format)
-    preprocessor = Preprocessor.from_json(manifest["preprocessor"])
+    preprocessor = Preprocessor.from_json(check.manifest["preprocessor"])
     X = preprocessor.transform(read_file(data_file))
     return pd.DataFrame({"score": model.predict_score(X), "prediction": model.predict(X)})
