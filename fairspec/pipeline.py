@@ -115,6 +115,7 @@ class TrainResult:
             "proxies": [{"feature": p.feature, "attribute": p.attribute, "auc": p.auc, "detail": p.detail}
                         for p in self.data.proxies],
             "notes": list(self.notes),
+            "solver_log": list(self.fit.log),
             "timings": self.timings,
             "audit": self.audit,
             "exit_code": self.exit_code,
@@ -143,7 +144,8 @@ def train(policy: Policy | str | Path, data: PreparedData | None = None, *, seed
     t3 = time.perf_counter()
     timings = {"data_s": t1 - t0, "fit_s": t2 - t1, "measure_s": t3 - t2, "total_s": t3 - started}
     result = TrainResult(program=program, data=prepared, fit=fit, requirements=results, performance=perf,
-                         timings=timings, notes=tuple(prepared.notes) + tuple(fit.log))
+                         timings=timings,
+                         notes=tuple(prepared.notes) + (fit.log if fit.backend == "unconstrained" else ()))
     if out is not None:
         from fairspec.audit.publish import publish_run
         publish_run(result, Path(out), audit=audit)

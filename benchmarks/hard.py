@@ -1,0 +1,156 @@
+"""`python -m benchmarks hard`: hard requirements, fairspec against fairlearn EG and GridSearch.
+
+One split and one preprocessing for every method: UCI Adult (adult.data / adult.test, rows with
+'?' dropped, fnlwgt dropped, numerics standardised on train, categoricals one-hot, sex and race not
+model inputs) and German credit (70/30 stratified split, seed 0). Every method fits a logistic
+regression with the same strength (scikit-learn's C = 1). Gaps are pairwise (worst pair of groups)
+on train and test; EG's gaps are of its randomized predictions, drawn with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from fairlearn.reductions import DemographicParity, EqualizedOdds, ExponentiatedGradient, GridSearch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+from fairspec.backends.base import FitRequest, InfeasibleError, ModelSpec, Term
+from fairspec.backends.convex import ConvexBackend
+from fairspec.data.spec import Partition, Split
+from fairspec.metrics.catalog import metric
+
+BUNDLED = Path(__file__).resolve().parent.parent / "fairspec" / "data" / "bundled"
+ADULT = ("age workclass fnlwgt education education_num marital_status occupation relationship race "
+         "sex capital_gain capital_loss hours_per_week native_country income").split()
+PEERS = {"demographic_parity": DemographicParity, "equalized_odds": EqualizedOdds}
+
+
+def _encode(train: pd.DataFrame, test: pd.DataFrame, features: list[str]):
+    numeric = [c for c in features if pd.api.types.is_numeric_dtype(train[c])]
+    categorical = [c for c in features if c not in numeric]
+    both = pd.concat([train[features], test[features]])
+    dummies = pd.get_dummies(both[categorical].astype(str)).astype(float).to_numpy()
+    scaled = ((both[numeric] - train[numeric].mean()) / train[numeric].std()).to_numpy(float)
+    X = np.hstack([scaled, dummies])
+    return X[: len(train)], X[len(train):]
+
+
+def _partitions(frame: pd.DataFrame, attributes: dict[str, list[str]], labels_from: pd.DataFrame):
+    parts = {}
+    for name, columns in attributes.items():
+        values = frame[columns].astype(str).agg("|".join, axis=1)
+        labels = tuple(sorted(labels_from[columns].astype(str).agg("|".join, axis=1).unique()))
+        codes = np.array([labels.index(v) if v in labels else -1 for v in values])
+        parts[name] = Partition(name, labels, codes)
+    return parts
+
+
+def load_adult() -> tuple[Split, Split]:
+    read = dict(names=ADULT, sep=r",\s*", engine="python", na_values="?")
+    train = pd.read_csv(BUNDLED / "adult.data.gz", **read).dropna()
+    test = pd.read_csv(BUNDLED / "adult.test.gz", skiprows=1, **read).dropna()
+    features = [c for c in ADULT if c not in ("fnlwgt", "income", "sex", "race")]
+    X_train, X_test = _encode(train, test, features)
+    attributes = {"sex": ["sex"], "sex*race": ["sex", "race"]}
+    return tuple(Split(name, X, frame.income.str.startswith(">50K").to_numpy().astype(np.int64),
+                       _partitions(frame, attributes, train))
+                 for name, X, frame in (("train", X_train, train), ("test", X_test, test)))  # type: ignore[return-value]
+
+
+def load_german() -> tuple[Split, Split]:
+    columns = [f"a{i}" for i in range(20)] + ["credit"]
+    frame = pd.read_csv(BUNDLED / "german.data.gz", sep=" ", names=columns)
+    frame["sex"] = np.where(frame.a8.isin(["A92", "A95"]), "female", "male")
+    frame["age"] = np.where(frame.a12 <= 25, "young", "old")
+    train, test = train_test_split(frame, test_size=0.3, random_state=0, stratify=frame.credit)
+    features = [c for c in columns[:-1] if c != "a8"]
+    X_train, X_test = _encode(train, test, features)
+    attributes = {"sex": ["sex"], "sex*race": ["sex", "age"]}     # German has no race: sex × age
+    return tuple(Split(name, X, (frame.credit == 1).to_numpy().astype(np.int64),
+                       _partitions(frame, attributes, train))
+                 for name, X, frame in (("train", X_train, train), ("test", X_test, test)))  # type: ignore[return-value]
+
+
+def pairwise_gap(name: str, y: np.ndarray, pred: np.ndarray, codes: np.ndarray) -> float:
+    conditions = [np.ones_like(y, bool)] if name == "demographic_parity" else [y == 1, y == 0]
+    gaps = []
+    for condition in conditions:
+        rates = [pred[(codes == g) & condition].mean() for g in np.unique(codes[codes >= 0])
+                 if np.any((codes == g) & condition)]
+        gaps.append(max(rates) - min(rates))
+    return max(gaps)
+
+
+def _timed(fit):
+    start = time.perf_counter()
+    result = fit()
+    return result, time.perf_counter() - start
+
+
+def run_case(data: str, train: Split, test: Split, name: str, attribute: str, bound: float,
+             peers: list[str], unconstrained_s: float) -> dict:
+    info = metric(name)
+    term = Term("req", name, info.family, info.expression(), attribute, "hard", "<=", bound)
+    row = {"data": data, "metric": name, "groups": attribute, "bound": bound}
+    try:
+        result, seconds = _timed(lambda: ConvexBackend().fit(
+            FitRequest(ModelSpec("logistic"), (term,)), train))
+        model = result.model
+        row.update(fs_s=seconds, fs_acc=float(np.mean(model.predict(test.X) == test.y)),
+                   fs_train=pairwise_gap(name, train.y, model.predict(train.X),
+                                         train.partitions[attribute].codes),
+                   fs_test=pairwise_gap(name, test.y, model.predict(test.X),
+                                        test.partitions[attribute].codes),
+                   fs_vs_plain=seconds / unconstrained_s)
+    except InfeasibleError as error:
+        row.update(fs_note=error.message)
+    sensitive = train.partitions[attribute].codes
+    for peer in peers:
+        learner = LogisticRegression(solver="liblinear")
+        constraint = PEERS[name](difference_bound=bound)
+        method = (ExponentiatedGradient(learner, constraint) if peer == "EG"
+                  else GridSearch(learner, constraint, grid_size=41 if attribute == "sex" else 10))
+        _, seconds = _timed(lambda: method.fit(train.X, train.y, sensitive_features=sensitive))
+        kwargs = {"random_state": 0} if peer == "EG" else {}
+        pred_train, pred_test = method.predict(train.X, **kwargs), method.predict(test.X, **kwargs)
+        row.update({f"{peer}_s": seconds, f"{peer}_acc": float(np.mean(pred_test == test.y)),
+                    f"{peer}_train": pairwise_gap(name, train.y, pred_train, sensitive),
+                    f"{peer}_test": pairwise_gap(name, test.y, pred_test,
+                                                 test.partitions[attribute].codes)})
+    return row
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks hard")
+    parser.add_argument("--data", nargs="+", default=["adult", "german"])
+    parser.add_argument("--bounds", nargs="+", type=float, default=[0.01, 0.02, 0.05])
+    parser.add_argument("--metrics", nargs="+", default=list(PEERS))
+    parser.add_argument("--groups", nargs="+", default=["sex", "sex*race"])
+    parser.add_argument("--peers", nargs="+", default=["EG", "GS"])
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    rows = []
+    for data in args.data:
+        train, test = load_adult() if data == "adult" else load_german()
+        _, plain_s = _timed(lambda: ConvexBackend().fit(FitRequest(ModelSpec("logistic"), ()), train))
+        for name in args.metrics:
+            for attribute in args.groups:
+                for bound in args.bounds:
+                    rows.append(run_case(data, train, test, name, attribute, bound, args.peers,
+                                         plain_s))
+                    print(".", end="", flush=True)
+    print()
+    table = pd.DataFrame(rows)
+    for peer in args.peers:
+        if "fs_s" in table and f"{peer}_s" in table:
+            table[f"time fs/{peer}"] = table["fs_s"] / table[f"{peer}_s"]
+    with pd.option_context("display.width", 250, "display.max_columns", 40,
+                           "display.float_format", "{:.3f}".format):
+        print(table.to_string(index=False))
+    return 0

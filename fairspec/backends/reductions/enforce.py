@@ -1,0 +1,170 @@
+"""Fit one model under hard rate requirements: support checks, the search, reports and conflicts.
+
+Both the linear (cvxpy) and the scikit-learn backends call `fit_rate_terms` with a factory of
+cost-sensitive learners. It checks every cell has rows before solving, runs the Lagrangian search,
+and either returns the chosen round with one `TermReport` per term, or, when no round meets every
+bound, raises `InfeasibleError` naming a minimal conflicting subset (a deletion filter: a term is
+dropped for good when the others still fail without it, so every term left is needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from fairspec.backends.base import Conflict, FitRequest, InfeasibleError, Term, TermReport
+from fairspec.backends.reductions.lagrangian import CostSensitiveLearner, Round, Solution, solve_rates
+from fairspec.backends.reductions.pieces import RatePiece, pieces_for
+from fairspec.data.spec import Split
+from fairspec.errors import FairspecError
+
+RATE_FAMILIES = ("rate_gap", "rate_ratio")
+PASSIVE_MODES = ("monitor", "objective")
+
+
+@dataclass(frozen=True)
+class RateFit:
+    """The chosen round, the pieces it was measured on, and the per-term reports."""
+
+    chosen: Round
+    reports: tuple[TermReport, ...]
+    log: tuple[str, ...]
+
+
+def check_support(terms: tuple[Term, ...], train: Split) -> None:
+    """Refuse, before any solve, a hard term with a cell that has too few rows to measure.
+
+    A cell with no row meeting the rate's condition has no rate, so no bound on it can hold or
+    fail; `options["min_support"]` raises the floor.
+    """
+    problems = []
+    for term in terms:
+        floor = int(term.options.get("min_support", 1))
+        for piece in pieces_for(term, train):
+            thin = [f"{label} ({count} rows)" for label, count
+                    in zip(piece.cells.labels, piece.cells.support) if count < floor]
+            if thin:
+                problems.append(f"{term.id}: {piece.cells.rate} has cells below {floor} rows: "
+                                + ", ".join(thin))
+    if problems:
+        raise FairspecError("hard requirements on cells too small to measure:\n  "
+                            + "\n  ".join(problems),
+                            hint="merge small cells (intersect ... min_support N) or drop the cell")
+
+
+def split_terms(request: FitRequest, backend_name: str, exact_families: tuple[str, ...] = ()
+                ) -> tuple[tuple[Term, ...], tuple[Term, ...], tuple[TermReport, ...]]:
+    """(hard rate terms, hard terms of `exact_families`, reports for the terms left alone).
+
+    Monitor and objective terms are reported "not_enforced"; soft and adversarial terms, and hard
+    terms of a family with no lowering here, are refused.
+    """
+    rate, exact, passive = [], [], []
+    for term in request.terms:
+        if term.mode in PASSIVE_MODES:
+            passive.append(TermReport(term.id, "none", "not_enforced",
+                                      detail=f"mode {term.mode}: measured, not enforced"))
+        elif term.mode != "hard":
+            raise FairspecError(f"requirement {term.id!r} (mode {term.mode}) cannot be run by the "
+                                f"{backend_name} backend", hint="soft and adversarial terms need "
+                                                                "the torch backend")
+        elif term.family in RATE_FAMILIES:
+            rate.append(term)
+        elif term.family in exact_families:
+            exact.append(term)
+        else:
+            raise FairspecError(f"requirement {term.id!r}: no hard lowering for {term.metric}")
+    return tuple(rate), tuple(exact), tuple(passive)
+
+
+def fit_rate_terms(make_learner: Callable[[], CostSensitiveLearner], train: Split,
+                   terms: tuple[Term, ...], *, method: str, max_rounds: int = 30) -> RateFit:
+    """The most accurate round meeting every term on `train`, or InfeasibleError with a conflict."""
+    check_support(terms, train)
+    pieces = _pieces(terms, train)
+    solution = _solve(make_learner, train, pieces, max_rounds)
+    if solution.best is None:
+        raise _conflict(make_learner, train, terms, solution, max_rounds)
+    chosen = solution.best
+    selected = (chosen.margin + chosen.shift >= 0).astype(np.float64)
+    reports = tuple(_report(term, pieces, chosen, solution, selected, method) for term in terms)
+    return RateFit(chosen, reports, solution.log)
+
+
+def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
+           pieces: tuple[RatePiece, ...], max_rounds: int) -> Solution:
+    """The search with the learner's own rate Jacobian, then, if that finds nothing, without it.
+
+    The implicit-function Jacobian captures how cells pull on each other (TPR and FPR of one
+    group) but its kernel-smoothed rates are noisy on small cells; the diagonal secant model is
+    cruder and steadier, so each catches cases the other misses.
+    """
+    solution = solve_rates(make_learner(), train.y, pieces, max_rounds=max_rounds)
+    learner = make_learner()
+    if solution.best is not None or not hasattr(learner, "rate_jacobian"):
+        return solution
+    retry = solve_rates(learner, train.y, pieces, max_rounds=max_rounds, use_jacobian=False)
+    log = solution.log + ("no feasible round with the Jacobian; diagonal model:",) + retry.log
+    return Solution(retry.best, retry.unconstrained_values,
+                    tuple(min(a, b) if p.kind == "gap" else max(a, b) for p, a, b
+                          in zip(pieces, solution.least_values, retry.least_values)),
+                    solution.rounds + retry.rounds, log)
+
+
+def _pieces(terms: tuple[Term, ...], train: Split) -> tuple[RatePiece, ...]:
+    return tuple(piece for term in terms for piece in pieces_for(term, train))
+
+
+def _report(term: Term, pieces: tuple[RatePiece, ...], chosen: Round, solution: Solution,
+            selected: np.ndarray, method: str) -> TermReport:
+    own = [i for i, p in enumerate(pieces) if p.term_id == term.id]
+    price = sum(_dual(pieces[i], chosen.multipliers[i], selected) for i in own)
+    value = _combine(term, [chosen.values[i] for i in own])
+    unconstrained = _combine(term, [solution.unconstrained_values[i] for i in own])
+    return TermReport(term.id, method, "enforced", multiplier=price, price=price,
+                      unconstrained_value=unconstrained,
+                      detail=f"train value {value:.4f} {term.op} {term.bound} after "
+                             f"{solution.rounds} rounds, threshold shift {chosen.shift:+.4f}")
+
+
+def _combine(term: Term, values: list[float]) -> float:
+    return max(values) if term.op == "<=" else min(values)
+
+
+def _dual(piece: RatePiece, multipliers: np.ndarray, selected: np.ndarray) -> float:
+    """The Lagrangian's estimate of d(training error)/d(bound) for one piece, as a positive price.
+
+    A pairwise gap's multipliers sum to zero, and the dual of `max − min ≤ b` is the total of the
+    positive ones; a ratio bound `min ≥ b · max` scales that by the largest rate.
+    """
+    if piece.reference == "overall":
+        return float(np.abs(multipliers).sum())
+    if piece.kind == "gap":
+        return float(np.clip(multipliers, 0, None).sum())
+    return float(np.clip(-multipliers, 0, None).sum() * np.nanmax(piece.cells.rates(selected)))
+
+
+def _conflict(make_learner: Callable[[], CostSensitiveLearner], train: Split,
+              terms: tuple[Term, ...], failed: Solution, max_rounds: int) -> InfeasibleError:
+    """A minimal subset of `terms` that still fails, with each member's best value reached."""
+    kept, kept_solution = list(terms), failed
+    for term in terms:
+        trial = [t for t in kept if t is not term]
+        if not trial:
+            continue
+        solution = _solve(make_learner, train, _pieces(tuple(trial), train), max_rounds)
+        if solution.best is None:
+            kept, kept_solution = trial, solution
+    pieces = _pieces(tuple(kept), train)
+    conflicts = tuple(
+        Conflict(t.id, float(t.bound),  # type: ignore[arg-type]
+                 _combine(t, [v for p, v in zip(pieces, kept_solution.least_values)
+                              if p.term_id == t.id]))
+        for t in kept)
+    names = ", ".join(f"{c.term_id} (bound {c.bound:g}, best reached {c.best_value:.4f})"
+                      for c in conflicts)
+    return InfeasibleError(f"no single model met these hard requirements together: {names}",
+                           conflicts, hint="dropping any one of them makes the rest feasible; "
+                                           "loosen a bound or make one of them soft")

@@ -1,0 +1,233 @@
+"""Drive the measured 0/1 rates of one deterministic model inside their windows.
+
+The reduction (Agarwal et al., 2018, "A Reductions Approach to Fair Classification") turns the
+Lagrangian  error(ŷ) + Σ_c λ_c · rate_c(ŷ)  into a cost per row for predicting 1; training any
+learner on the relabelled rows (label 1 where that cost is negative) weighted by |cost| minimises
+a convex surrogate of it. Instead of a randomized mixture of such models, `solve_rates` searches
+the multipliers λ (one per cell of each piece, never one per row) until a single model's
+*measured* rates meet every bound, then keeps the most accurate such round.
+
+Each round moves λ by a quasi-Newton step: a Jacobian of every cell's rate with respect to every
+multiplier (diagonal at first, then updated by Broyden's rank-one rule from the rounds seen) is
+solved for the move that brings each cell into its piece's window, placed where it moves the
+fewest rows. After each fit a scan over the model's threshold (its intercept) picks the most
+accurate shift that meets every piece. A step that raises the total violation is halved (a
+backtracking line search on the multipliers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from fairspec.backends.reductions.pieces import RatePiece
+
+# First guess of −∂rate_c/∂λ_c, as a multiple of n / n_c (a per-row cost shift of 1 in cell c
+# moves its rate by about this much); Broyden updates replace it.
+INITIAL_RESPONSE = 0.3
+# Largest change of a cell's per-row cost shift (λ_c · n / n_c) in one round.
+MAX_COST_STEP = 1.0
+# Times a step that raised the total violation is halved before it is taken anyway.
+MAX_HALVINGS = 3
+# Levenberg–Marquardt damping of the quasi-Newton move (share of diag(JᵀJ) added).
+LM_DAMPING = 0.1
+# Threshold scan: shares of the rows around the current selection share to try.
+SHIFT_SHARES = np.linspace(-0.04, 0.04, 33)
+
+
+class CostSensitiveLearner(Protocol):
+    """A learner that fits 0/1 labels with row weights, and scores the training rows.
+
+    `margin` returns the training rows' decision values: a row is predicted 1 where margin ≥ 0,
+    and a shifted threshold predicts 1 where margin + shift ≥ 0.
+    """
+
+    def fit(self, labels: np.ndarray, weights: np.ndarray) -> Any: ...
+
+    def margin(self, fitted: Any) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Round:
+    """One fit of the outer procedure, at the threshold shift that suited it best."""
+
+    index: int
+    fitted: Any
+    margin: np.ndarray                 # the training rows' margins (before the shift)
+    shift: float
+    values: tuple[float, ...]          # one per piece, at `shift`
+    train_accuracy: float
+    feasible: bool
+    multipliers: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The chosen round (None when no round met every bound) and what the search saw."""
+
+    best: Round | None
+    unconstrained_values: tuple[float, ...]
+    least_values: tuple[float, ...]    # per piece, its best value over the rounds
+    rounds: int
+    log: tuple[str, ...]
+
+
+def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
+                *, max_rounds: int = 30, slack: float = 0.1, patience: int = 4,
+                use_jacobian: bool = True) -> Solution:
+    """Search multipliers until one fitted model meets every piece on the training rows.
+
+    Stops at the first round that is feasible at its own threshold with its active pieces within
+    `slack` (a share of the room each metric has) of their bound, or `patience` rounds after the
+    best feasible round (one may need a threshold shift, which costs accuracy),
+    and returns the most accurate feasible round seen. Deterministic: the same learner, data and
+    pieces give the same rounds. `use_jacobian=False` ignores a learner's `rate_jacobian` and
+    keeps the diagonal model with secant updates.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    base_cost = 1.0 - 2.0 * y
+    sizes = np.array([len(p.cells.labels) for p in pieces])
+    support = np.concatenate([np.maximum(p.cells.support, 1) for p in pieces]).astype(np.float64)
+    multipliers = np.zeros(int(sizes.sum()))
+    response = INITIAL_RESPONSE * len(y) / support      # −∂rate_c/∂λ_c, the diagonal model
+    best: Round | None = None
+    previous: tuple[np.ndarray, np.ndarray] | None = None
+    unconstrained: tuple[float, ...] = ()
+    least = [np.inf if p.kind == "gap" else -np.inf for p in pieces]
+    log: list[str] = []
+    anchor: tuple[np.ndarray, float] | None = None     # last accepted multipliers, violation
+    halvings = 0
+    for index in range(max_rounds):
+        per_piece = tuple(np.split(multipliers, np.cumsum(sizes)[:-1]))
+        cost = base_cost + sum((p.cells.row_cost(m) for p, m in zip(pieces, per_piece)),
+                               np.zeros_like(y))
+        fitted = learner.fit((cost < 0).astype(np.int64), np.abs(cost))
+        margin = learner.margin(fitted)
+        selected = (margin >= 0).astype(np.float64)
+        rates = [p.cells.rates(selected) for p in pieces]
+        overall = [p.cells.overall(selected) for p in pieces]
+        values = tuple(p.value(r, o) for p, r, o in zip(pieces, rates, overall))
+        if index == 0:
+            unconstrained = values
+        round_ = _best_shift(index, fitted, margin, y, pieces, per_piece,
+                             keep_zero=index == 0 and all(map(RatePiece.holds, pieces, values)))
+        least = [min(a, v) if p.kind == "gap" else max(a, v)
+                 for p, a, v in zip(pieces, least, round_.values)]
+        log.append(f"round {index}: values {_fmt(values)} → shift {round_.shift:+.4f} "
+                   f"{_fmt(round_.values)} acc {round_.train_accuracy:.4f}"
+                   f"{' feasible' if round_.feasible else ''}")
+        if round_.feasible and (best is None or round_.train_accuracy > best.train_accuracy):
+            best = round_
+        if round_.feasible and (index == 0 or (round_.shift == 0.0 and _tight(pieces, round_, slack))):
+            break
+        if best is not None and index - best.index >= patience:
+            break
+        violation = sum(map(RatePiece.violation, pieces, values))
+        if anchor is not None and violation > anchor[1] and halvings < MAX_HALVINGS:
+            halvings += 1                         # the step overshot: retry half of it
+            multipliers = anchor[0] + 0.5 * (multipliers - anchor[0])
+            continue
+        halvings, anchor = 0, (multipliers.copy(), violation)
+        stacked = np.concatenate(rates)
+        jacobian = (learner.rate_jacobian(fitted, [p.cells for p in pieces])
+                    if use_jacobian and hasattr(learner, "rate_jacobian") else None)
+        if jacobian is not None:
+            response = np.maximum(-np.diag(jacobian), 1e-3 * response)
+        elif previous is not None:
+            response = _secant(response, support, len(y), *previous, multipliers, stacked)
+        previous = (multipliers.copy(), stacked)
+        targets = np.concatenate([_targets(p, r, o, m, d, slack) for p, r, o, m, d in
+                                  zip(pieces, rates, overall, per_piece,
+                                      np.split(response, np.cumsum(sizes)[:-1]))])
+        move = ((targets - stacked) / -response if jacobian is None
+                else _damped_solve(jacobian, targets - stacked))
+        limit = MAX_COST_STEP * support / len(y)
+        multipliers = multipliers + np.clip(move, -limit, limit)
+    return Solution(best, unconstrained, tuple(least), index + 1, tuple(log))
+
+
+def _damped_solve(jacobian: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The Levenberg–Marquardt move: least squares J·move ≈ wanted, damped along diag(JᵀJ).
+
+    Rates of one group under two conditions (TPR and FPR) answer nearly alike, so J is badly
+    conditioned and the undamped solve asks for huge opposite multipliers.
+    """
+    normal = jacobian.T @ jacobian
+    damped = normal + LM_DAMPING * np.diag(np.diag(normal)) + 1e-12 * np.eye(len(normal))
+    return np.linalg.solve(damped, jacobian.T @ wanted)
+
+
+def _secant(response: np.ndarray, support: np.ndarray, n_rows: int, old_multipliers: np.ndarray,
+            old_rates: np.ndarray, new_multipliers: np.ndarray, new_rates: np.ndarray) -> np.ndarray:
+    """Re-estimate each cell's −∂rate/∂λ from the last move, within a factor 4 of the old one."""
+    moved = new_multipliers - old_multipliers
+    observed = -(new_rates - old_rates) / np.where(moved == 0, 1.0, moved)
+    usable = (np.abs(moved) * n_rows / support > 1e-3) & (observed > 0)
+    return np.where(usable, np.clip(observed, response / 4, response * 4), response)
+
+
+def _targets(piece: RatePiece, rates: np.ndarray, overall: float, multipliers: np.ndarray,
+             response: np.ndarray, slack: float) -> np.ndarray:
+    """The rates each cell should move to: inside the piece's window, aiming `slack`/2 within.
+
+    With the diagonal model, `natural` are the rates all multipliers at zero would give; a cell
+    keeps a multiplier only if its natural rate lies outside the window. A pairwise window is
+    placed so that the multipliers sum to zero (the form of the pairwise Lagrangian's dual).
+    """
+    room = piece.bound if piece.kind == "gap" else 1.0 - piece.bound
+    target = piece.bound - room * slack / 2 if piece.kind == "gap" else piece.bound + room * slack / 2
+    natural = rates + multipliers * response
+
+    def needed(low: float, high: float) -> np.ndarray:
+        return (natural - np.clip(natural, low, high)) / response
+
+    if piece.reference == "overall":
+        window = piece.overall_window(overall, target)
+    else:
+        lo, hi = float(natural.min()) - 1.0, float(natural.max())
+        for _ in range(60):                       # Σ needed(L) falls as L rises
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if needed(*piece.window(mid, target)).sum() > 0 else (lo, mid)
+        window = piece.window(0.5 * (lo + hi), target)
+    return np.clip(natural, *window)
+
+
+def _fmt(values: tuple[float, ...]) -> str:
+    return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
+
+
+def _tight(pieces: tuple[RatePiece, ...], round_: Round, slack: float) -> bool:
+    """Every piece that is being pushed (non-zero multipliers) is within `slack` of its bound."""
+    return all(not np.any(m) or p.slack(v) <= slack
+               for p, v, m in zip(pieces, round_.values, round_.multipliers))
+
+
+def _best_shift(index: int, fitted: Any, margin: np.ndarray, y: np.ndarray,
+                pieces: tuple[RatePiece, ...], multipliers: tuple[np.ndarray, ...],
+                keep_zero: bool) -> Round:
+    """The threshold shift with the best training accuracy among those meeting every piece.
+
+    Shifts tried: 0 and those moving the selected share by up to ±4% of the rows. With no
+    feasible shift (or `keep_zero`), the round keeps shift 0.
+    """
+    candidates = [0.0]
+    if not keep_zero:
+        ordered = np.sort(margin)
+        share = float(np.mean(margin >= 0))
+        ranks = np.clip(np.round((1.0 - share + SHIFT_SHARES) * len(y)).astype(int), 1, len(y) - 1)
+        # halfway between neighbouring margins, so no row sits on the new threshold (where the
+        # saved model's own arithmetic could round it to the other side)
+        candidates += [float(-(ordered[k - 1] + ordered[k]) / 2) for k in np.unique(ranks)
+                       if ordered[k] > ordered[k - 1]]
+    scored = []
+    for shift in candidates:
+        selected = (margin + shift >= 0).astype(np.float64)
+        values = tuple(p.value(p.cells.rates(selected), p.cells.overall(selected)) for p in pieces)
+        accuracy = float(np.mean(selected == y))
+        feasible = all(map(RatePiece.holds, pieces, values))
+        scored.append((feasible, accuracy, -abs(shift), shift, values))
+    chosen = max(scored, key=lambda s: s[:3]) if any(s[0] for s in scored) else scored[0]
+    feasible, accuracy, _, shift, values = chosen
+    return Round(index, fitted, margin, shift, values, accuracy, feasible, multipliers)
