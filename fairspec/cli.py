@@ -7,61 +7,14 @@ hard requirements · 4 an audit ledger or model artifact failed verification.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import traceback
-from functools import wraps
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from fairspec.commands.console import err, fails_cleanly, out
 from fairspec.errors import EXIT_INPUT, FairspecError
-
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _fails_cleanly(command):
-    """Render fairspec's errors (never a traceback) and exit with their code."""
-    @wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except FairspecError as exc:
-            err.print(_render_error(exc, kwargs.get("policy_file")), markup=False)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            err.print("interrupted: nothing was published", markup=False)
-            sys.exit(130)
-        except Exception as exc:  # a bug in fairspec: say so plainly
-            if os.environ.get("FAIRSPEC_DEBUG"):
-                traceback.print_exc()
-            err.print(f"internal error: {exc.__class__.__name__}: {exc}\n"
-                      "  hint: this is a fairspec bug; rerun with FAIRSPEC_DEBUG=1 and report the traceback",
-                      markup=False)
-            sys.exit(70)
-    return run
-
-
-def _render_error(exc: FairspecError, policy_file: str | None) -> str:
-    """A data error about a named policy element points at that element's line in the policy."""
-    subject = getattr(exc, "subject", None)
-    if subject and policy_file:
-        from fairspec.language import load_policy
-        from fairspec.language.diagnostics import Diagnostic
-        from fairspec.language.locate import span_of_name
-        try:
-            policy = load_policy(policy_file)
-        except FairspecError:
-            return exc.render()
-        span = span_of_name(policy, subject)
-        if span is not None and policy.origin is not None:
-            diagnostic = Diagnostic("error", exc.message, span, exc.hint, code=type(exc).__name__)
-            return diagnostic.render(policy.origin.text, policy_file)
-    return exc.render()
-
 
 def _load(policy_file: str):
     """The checked policy; its warnings go to stderr (errors raise PolicyError)."""
@@ -81,7 +34,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("policy_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@_fails_cleanly
+@fails_cleanly
 def check(policy_files: tuple[str, ...]) -> None:
     """Parse and check policies; report every error with FILE:LINE:COL, a caret and a hint."""
     from fairspec.compiler import compile_policy
@@ -111,7 +64,7 @@ def check(policy_files: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("policy_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 if a file is not formatted; change nothing.")
-@_fails_cleanly
+@fails_cleanly
 def fmt(policy_files: tuple[str, ...], check_only: bool) -> None:
     """Rewrite policies in canonical form (idempotent; comments kept)."""
     from fairspec.language.formatter import format_policy
@@ -140,7 +93,7 @@ def fmt(policy_files: tuple[str, ...], check_only: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the IR as JSON.")
 @click.option("--emit", type=click.Choice(["cvxpy"]), help="Print the backend program (needs the data).")
 @click.option("--seed", type=int, default=None, help="Override the policy's seed.")
-@_fails_cleanly
+@fails_cleanly
 def compile_command(policy_file: str, explain: bool, as_json: bool, emit: str | None, seed: int | None) -> None:
     """Compile a policy to its IR: what each requirement lowers to, on which backend."""
     from fairspec.compiler import compile_policy, explain as explain_program
@@ -157,7 +110,7 @@ def compile_command(policy_file: str, explain: bool, as_json: bool, emit: str | 
 
 
 @main.command()
-@_fails_cleanly
+@fails_cleanly
 def schema() -> None:
     """Print the JSON Schema of a checked policy."""
     from fairspec.language import Policy
@@ -173,7 +126,7 @@ def schema() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--no-audit", is_flag=True, help="Do not append a record to the audit ledger.")
 @click.option("--resamples", default=1000, show_default=True, help="Bootstrap resamples per interval.")
-@_fails_cleanly
+@fails_cleanly
 def train_command(policy_file: str, out_dir: str, seed: int | None, as_json: bool, no_audit: bool,
                   resamples: int) -> None:
     """Compile, train, measure every requirement on train and holdout, save, and audit."""
@@ -237,7 +190,7 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.argument("ledger", type=click.Path(dir_okay=False))
-@_fails_cleanly
+@fails_cleanly
 def audit_verify(ledger: str) -> None:
     """Exit 0 if the hash chain is intact; else name the first bad record and exit 4."""
     from fairspec.audit.ledger import Ledger
@@ -252,7 +205,7 @@ def audit_verify(ledger: str) -> None:
 @audit.command("show")
 @click.argument("ledger", type=click.Path(dir_okay=False))
 @click.option("--requirement", default=None, help="Only this requirement's column.")
-@_fails_cleanly
+@fails_cleanly
 def audit_show(ledger: str, requirement: str | None) -> None:
     """A table of every run in the ledger: measured values and verdicts per requirement."""
     from fairspec.audit.inspect import show_table
@@ -265,7 +218,7 @@ def audit_show(ledger: str, requirement: str | None) -> None:
 @click.argument("ledger", type=click.Path(dir_okay=False))
 @click.argument("a")
 @click.argument("b")
-@_fails_cleanly
+@fails_cleanly
 def audit_diff(ledger: str, a: str, b: str) -> None:
     """What changed between two runs (record index or run id): policy, data, metrics, verdicts."""
     from fairspec.audit.inspect import diff_records, render_diff
@@ -282,7 +235,7 @@ def audit_diff(ledger: str, a: str, b: str) -> None:
 @click.option("--ledger", type=click.Path(dir_okay=False), default=None,
               help="The audit ledger that must list this model (default: the run's policy ledger).")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write predictions as CSV here.")
-@_fails_cleanly
+@fails_cleanly
 def predict(run_dir: str, data_file: str, ledger: str | None, output: str | None) -> None:
     """Predict with a saved model after checking its hash against the audit ledger."""
     from fairspec.predict import predict_file
@@ -294,6 +247,16 @@ def predict(run_dir: str, data_file: str, ledger: str | None, output: str | None
     else:
         click.echo(frame.to_csv(index=False), nl=False)
 
+
+def _register_commands() -> None:
+    from fairspec.commands.frontier import explore, frontier, select
+    from fairspec.commands.report import report
+
+    for command in (frontier, select, explore, report):
+        main.add_command(command)
+
+
+_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -180,14 +180,23 @@ def _inside(run_dir: Path, relative: str) -> Path:
     return run_dir / name
 
 
+def _listed_artifact(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    if record.get("kind") == "train":
+        return (record.get("model") or {}).get("artifact") or {}
+    point = (record.get("adopted") or {}).get("point")
+    if record.get("kind") in ("select", "adopt") and isinstance(point, Mapping):
+        return point.get("model") or {}
+    return {}
+
+
 def _record_listing(ledger: Ledger, model_sha: str, manifest_sha: str) -> int:
-    """The index of the last train record listing this model (and this manifest, where the
-    record names one)."""
+    """The index of the last record listing this model (and this manifest, where the record names
+    one): a train record's artifact, or the model a select/adopt record installed."""
     listed_with_other_manifest = False
     found = None
     for record in ledger.records():
-        artifact = (record.get("model") or {}).get("artifact") or {}
-        if record.get("kind") != "train" or artifact.get("sha256") != model_sha:
+        artifact = _listed_artifact(record)
+        if artifact.get("sha256") != model_sha:
             continue
         if artifact.get("manifest_sha256", manifest_sha) == manifest_sha:
             found = record["index"]
@@ -198,6 +207,6 @@ def _record_listing(ledger: Ledger, model_sha: str, manifest_sha: str) -> int:
     if listed_with_other_manifest:
         raise ArtifactTamperedError("the manifest was changed: the ledger lists this model with "
                                     "a different manifest (preprocessor or format)")
-    raise ArtifactTamperedError(f"no train record in {ledger.path} lists a model with sha256 "
+    raise ArtifactTamperedError(f"no record in {ledger.path} lists a model with sha256 "
                                 f"{model_sha[:12]}…", hint="the model was replaced, or its run "
                                 "was never recorded in this ledger")

@@ -1,0 +1,55 @@
+"""What every CLI command shares: the consoles, and the rule that errors render cleanly, never as tracebacks."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from functools import wraps
+
+from rich.console import Console
+
+from fairspec.errors import FairspecError
+
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fails_cleanly(command):
+    """Render fairspec's errors (never a traceback) and exit with their code."""
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except FairspecError as exc:
+            err.print(render_error(exc, kwargs.get("policy_file")), markup=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing was published", markup=False)
+            sys.exit(130)
+        except Exception as exc:  # a bug in fairspec: say so plainly
+            if os.environ.get("FAIRSPEC_DEBUG"):
+                traceback.print_exc()
+            err.print(f"internal error: {exc.__class__.__name__}: {exc}\n"
+                      "  hint: this is a fairspec bug; rerun with FAIRSPEC_DEBUG=1 and report the traceback",
+                      markup=False)
+            sys.exit(70)
+    return run
+
+
+def render_error(exc: FairspecError, policy_file: str | None) -> str:
+    """A data error about a named policy element points at that element's line in the policy."""
+    subject = getattr(exc, "subject", None)
+    if subject and policy_file:
+        from fairspec.language import load_policy
+        from fairspec.language.diagnostics import Diagnostic
+        from fairspec.language.locate import span_of_name
+        try:
+            policy = load_policy(policy_file)
+        except FairspecError:
+            return exc.render()
+        span = span_of_name(policy, subject)
+        if span is not None and policy.origin is not None:
+            diagnostic = Diagnostic("error", exc.message, span, exc.hint, code=type(exc).__name__)
+            return diagnostic.render(policy.origin.text, policy_file)
+    return exc.render()
