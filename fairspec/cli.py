@@ -56,7 +56,8 @@ def check(policy_files: tuple[str, ...]) -> None:
         for warning in warnings:
             err.print(warning.render(policy.origin.text, path), markup=False)
         out.print(f"{path}: ok ({len(policy.requirements)} requirements"
-                  + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else "") + ")")
+                  + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else "") + ")",
+                  markup=False)
     if failed:
         sys.exit(EXIT_INPUT)
 
@@ -82,7 +83,7 @@ def fmt(policy_files: tuple[str, ...], check_only: bool) -> None:
             err.print(f"{path}: would reformat", markup=False)
         else:
             Path(path).write_text(formatted, encoding="utf-8")
-            out.print(f"{path}: formatted")
+            out.print(f"{path}: formatted", markup=False)
     if check_only and unformatted:
         sys.exit(1)
 

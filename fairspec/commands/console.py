@@ -11,8 +11,8 @@ from rich.console import Console
 
 from fairspec.errors import FairspecError
 
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def fails_cleanly(command):

@@ -78,7 +78,8 @@ class SelectLowerings:
         family = program.model.family
         spans = self._spans(program, req)
         if req.mode not in FAMILY_MODES[family]:
-            return req, error(f"model {family} cannot take a {req.mode} requirement", spans,
+            article = "an" if req.mode[0] in "aeiou" else "a"
+            return req, error(f"model {family} cannot take {article} {req.mode} requirement", spans,
                               hint=_WHY_NOT.get(req.mode), code="mode-not-allowed")
         if req.mode == "monitor":
             return replace(req, lowering_note="measured and reported, not enforced"), None

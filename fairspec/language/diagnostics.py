@@ -33,8 +33,9 @@ class Diagnostic:
             return head + (f"\n  hint: {self.hint}" if self.hint else "")
         line_no, col = self.span.line, self.span.column
         head = f"{path}:{line_no}:{col}: {self.severity}: {self.message}"
-        lines = source.splitlines()
-        text = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+        lines = source.split("\n")   # Lark counts lines by \n only
+        # Tabs shown as one space, so the caret (Lark counts a tab as one column) lines up.
+        text = (lines[line_no - 1] if 0 < line_no <= len(lines) else "").replace("\t", " ").rstrip("\r")
         width = (self.span.end_column - col) if self.span.end_line == line_no else len(text) - col + 1
         width = max(1, width)
         gutter = f"{line_no:>5} | "

@@ -170,6 +170,8 @@ def _statements(p: ast.Policy) -> list[tuple[int, ast.Span | None, list[str]]]:
     if p.data is not None:
         text = f"dataset {p.data.name}" if p.data.kind == "dataset" else f"data {quote(p.data.name)}"
         add(1, p.data.span, text)
+    if p.seed is not None:    # before holdout: `holdout 0.3` then `seed 7` would read as the holdout's seed
+        add(1, p.spans.get("seed"), f"seed {p.seed}")
     if p.target is not None:
         add(1, p.target.span, _target(p.target))
     if p.features is not None:
@@ -179,8 +181,6 @@ def _statements(p: ast.Policy) -> list[tuple[int, ast.Span | None, list[str]]]:
         add(1, p.holdout.span, _holdout(p.holdout))
     if p.missing is not None:
         add(1, p.spans.get("missing"), f"missing {p.missing}")
-    if p.seed is not None:
-        add(1, p.spans.get("seed"), f"seed {p.seed}")
     for prot in p.protected:
         add(2, prot.span, _protected(prot))
     for use in p.use_in_model:

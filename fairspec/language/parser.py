@@ -7,6 +7,7 @@ statements); a syntax error raises `PolicyError` with a located diagnostic and a
 from __future__ import annotations
 
 import functools
+import math
 import hashlib
 from importlib import resources
 from pathlib import Path
@@ -106,6 +107,15 @@ class PolicyBuilder(Transformer):
     def __init__(self) -> None:
         super().__init__()
         self.diagnostics: list[Diagnostic] = []
+
+    # ---- tokens ------------------------------------------------------------------------------
+    def _finite(self, tok: Token) -> Token:
+        if not math.isfinite(float(tok)):
+            self.diagnostics.append(error(f"the number {tok} is too large", token_span(tok),
+                                          hint="numbers must be finite", code="number-range"))
+        return tok
+
+    SIGNED_NUMBER = NUMBER = _finite
 
     # ---- small shapes ------------------------------------------------------------------------
     def column(self, meta, children):
@@ -539,7 +549,7 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         if brace is not None:
             return error("unclosed '{': this block is never closed", brace,
                          hint="add a matching '}' (every '{' needs one)", code="unclosed-block")
-        last = text.rstrip().splitlines() or [""]
+        last = text.rstrip().split("\n") or [""]
         n = len(last)
         span = ast.Span(line=n, column=max(1, len(last[-1])), end_line=n, end_column=len(last[-1]) + 1)
         return error("unexpected end of file", span, hint=_expected_hint(exc.expected), code="syntax")

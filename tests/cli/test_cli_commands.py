@@ -230,8 +230,6 @@ def test_train_json_then_audit_verify_then_tamper(tmp_path: Path):
 
 # ---- output is printed as text, never interpreted -------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="bug: cli.py `check` prints the ok line with rich markup on, so a path "
-                                       "with [/x] in it crashes (exit 70) and [x] vanishes")
 def test_check_prints_paths_verbatim(tmp_path: Path):
     folder = tmp_path / "a[red]" / "b[/red]"
     folder.mkdir(parents=True)
@@ -240,8 +238,6 @@ def test_check_prints_paths_verbatim(tmp_path: Path):
     assert result.exit_code == 0 and "a[red]/b[/red]/p.fair: ok" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: cli.py `fmt` prints 'formatted' with rich markup on: a path with "
-                                       "[/x] in it crashes with exit 70 after the file was rewritten")
 def test_fmt_prints_paths_verbatim(tmp_path: Path):
     folder = tmp_path / "x[" / "red]"
     folder.mkdir(parents=True)
@@ -250,8 +246,6 @@ def test_fmt_prints_paths_verbatim(tmp_path: Path):
     assert result.exit_code == 0 and "x[/red]/p.fair: formatted" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the rich consoles in cli.py replace :emoji: codes, so a source line "
-                                       "shown under an error is altered and the caret no longer lines up")
 def test_error_output_shows_the_source_line_as_written(tmp_path: Path):
     path = tmp_path / "p.fair"
     path.write_text(policy_text('demographic_parity(sex) <= 0.02 hard because ":thumbs_up:" extra'),

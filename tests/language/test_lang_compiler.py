@@ -121,7 +121,6 @@ def test_generated_policies_compile_to_one_term_per_requirement(generated: Gener
     assert [r["id"] for r in document["requirements"]] == [r.id for r in policy.requirements]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: passes.py says 'cannot take a adversarial requirement' (article)")
 def test_mode_not_allowed_message_reads_as_english():
     with pytest.raises(PolicyError) as caught:
         program_of("model linear_svm", ADVERSARIAL)
