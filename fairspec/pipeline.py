@@ -86,6 +86,7 @@ class TrainResult:
     audit: dict[str, Any] | None = None
     record: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    frontier: Any = None          # fairspec.frontier.Frontier when the policy has an objective block
 
     @property
     def model(self) -> FittedModel:
@@ -118,6 +119,9 @@ class TrainResult:
             "solver_log": list(self.fit.log),
             "timings": self.timings,
             "audit": self.audit,
+            "frontier": None if self.frontier is None else {
+                "objective": self.frontier.objective, "chosen": self.frontier.chosen,
+                "choice_note": self.frontier.choice_note, "hypervolume": self.frontier.hypervolume},
             "exit_code": self.exit_code,
         })
 
@@ -136,7 +140,12 @@ def train(policy: Policy | str | Path, data: PreparedData | None = None, *, seed
     t0 = time.perf_counter()
     prepared = data if data is not None else prepare(program.data)
     t1 = time.perf_counter()
-    fit = fit_program(program, prepared.train)
+    frontier = None
+    if program.objectives:
+        frontier = sweep_objective(program, prepared, out)
+        fit = frontier.fit_result(frontier.chosen if frontier.chosen is not None else 0)
+    else:
+        fit = fit_program(program, prepared.train)
     t2 = time.perf_counter()
     results = tuple(measure_requirement(program, req, fit, prepared, n_resamples)
                     for req in program.requirements)
@@ -144,12 +153,23 @@ def train(policy: Policy | str | Path, data: PreparedData | None = None, *, seed
     t3 = time.perf_counter()
     timings = {"data_s": t1 - t0, "fit_s": t2 - t1, "measure_s": t3 - t2, "total_s": t3 - started}
     result = TrainResult(program=program, data=prepared, fit=fit, requirements=results, performance=perf,
-                         timings=timings,
+                         timings=timings, frontier=frontier,
                          notes=tuple(prepared.notes) + (fit.log if fit.backend == "unconstrained" else ()))
     if out is not None:
         from fairspec.audit.publish import publish_run
         publish_run(result, Path(out), audit=audit)
     return result
+
+
+def sweep_objective(program: Program, data: PreparedData, out: str | Path | None):
+    """The policy's first objective block swept into a frontier; the policy's `choose` picks the point
+    (without one, point 0: the policy's own requirements with no swept bound)."""
+    import tempfile
+
+    from fairspec.frontier import run_frontier
+
+    work = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="fairspec-sweep-"))
+    return run_frontier(program, data, out=work)
 
 
 def fit_program(program: Program, train_split: Split) -> FitResult:

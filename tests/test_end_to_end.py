@@ -12,7 +12,7 @@ import pytest
 from fairspec.audit.ledger import Ledger
 from fairspec.audit.schema import validate_record
 from fairspec.metrics.catalog import METRICS
-from tests.conftest import ROOT, SPECS
+from tests.conftest import ROOT, TRAINED_SPECS
 
 fairlearn_metrics = pytest.importorskip("fairlearn.metrics")
 
@@ -29,7 +29,7 @@ RATE_OF = {   # metric → (fairlearn-style per-group function of (y, ŷ), pairw
 }
 
 
-@pytest.mark.parametrize("spec", [s.stem for s in SPECS])
+@pytest.mark.parametrize("spec", [s.stem for s in TRAINED_SPECS])
 def test_every_example_trains_and_reports_every_requirement(trained_specs, spec):
     result = trained_specs[spec]
     data = result.to_json()
@@ -47,7 +47,7 @@ def test_every_example_trains_and_reports_every_requirement(trained_specs, spec)
     assert data["exit_code"] == (0 if all(r["holds"] for r in hard) else 1)
 
 
-@pytest.mark.parametrize("spec", [s.stem for s in SPECS])
+@pytest.mark.parametrize("spec", [s.stem for s in TRAINED_SPECS])
 def test_measured_values_agree_with_fairlearn(trained_specs, spec):
     """Each reported value, recomputed with fairlearn's MetricFrame on the saved model's predictions."""
     result = trained_specs[spec]
@@ -83,7 +83,7 @@ def _fairlearn_value(metric, reference, y, pred, groups):
     return float(frame.ratio(method=method))
 
 
-@pytest.mark.parametrize("spec", [s.stem for s in SPECS])
+@pytest.mark.parametrize("spec", [s.stem for s in TRAINED_SPECS])
 def test_audit_record_is_complete_and_chained(trained_specs, spec):
     result = trained_specs[spec]
     ledger = Ledger(result.audit["ledger"])
@@ -127,3 +127,49 @@ def test_predict_checks_the_model_against_the_ledger(trained_specs, tmp_path):
 def test_metric_table_covers_the_catalog():
     """Every group metric of the catalog is either checked against fairlearn here or in tests/metrics."""
     assert set(RATE_OF) | {"equalized_odds"} <= set(METRICS)
+
+
+TRADEOFF = """
+policy german_tradeoff {
+  dataset german
+  seed 11
+  target credit == 1
+  holdout 0.3 seed 11
+  protected age = column age bins [26] labels ["25 and under", "26 and over"]
+  model logistic { l2 = 0.01 }
+  require watch: demographic_parity(age) <= 0.2 monitor
+  objective tradeoff:
+    maximize accuracy
+    minimize demographic_parity(age)
+    method epsilon_constraint points 4
+    choose max accuracy where demographic_parity(age) <= 0.1
+  audit "audit.jsonl"
+}
+"""
+
+
+def test_train_with_an_objective_picks_the_policys_point_and_select_can_change_it(tmp_path):
+    """`choose` picks the point during train; `fairspec select` adopts another; predict accepts it."""
+    from fairspec.pipeline import train
+
+    policy = tmp_path / "tradeoff.fair"
+    policy.write_text(TRADEOFF)
+    result = train(policy, out=tmp_path / "runs", n_resamples=50)
+    chosen = result.frontier.chosen
+    assert chosen is not None
+    assert result.requirements[0].train.value <= 0.1 + 1e-9
+    assert (result.run_dir / "frontier.json").is_file()
+    assert not list((tmp_path / "runs").glob(".sweep-*"))       # the work folder is cleaned up
+    other = next(p.index for p in result.frontier.points if p.index != chosen and p.ok)
+    cli = [sys.executable, "-m", "fairspec.cli"]
+    select = subprocess.run([*cli, "select", str(result.run_dir), "--point", str(other), "--because", "test"],
+                            capture_output=True, text=True)
+    assert select.returncode == 0, select.stderr
+    kinds = [r["kind"] for r in Ledger(tmp_path / "audit.jsonl").records()]
+    assert kinds == ["train", "select"]
+    rows = tmp_path / "rows.csv"
+    from fairspec.datasets import german
+
+    german().head(5).to_csv(rows, index=False)
+    predicted = subprocess.run([*cli, "predict", str(result.run_dir), str(rows)], capture_output=True, text=True)
+    assert predicted.returncode == 0, predicted.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,29 @@ def publish_run(result, out_dir: Path, *, audit: bool = True) -> None:
         result.artifact = {"path": str(run.final / model_path.name), "sha256": sha256_file(model_path),
                            "format": result.model.format, "manifest_sha256": sha256_file(manifest)}
         result.run_dir = run.final
+        if result.frontier is not None:
+            _write_frontier(result, run.path, run_id, ledger_path)
         (run.path / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    if result.frontier is not None:
+        work_dir = result.frontier.points_dir.parent
+        if work_dir.name.startswith(".sweep-"):
+            shutil.rmtree(work_dir, ignore_errors=True)
     record = train_record(result)
     result.record = record
     if ledger_path is not None:
         entry = Ledger(ledger_path).append(record)
         result.audit = {"ledger": str(ledger_path), "index": entry.index, "hash": entry.hash}
+
+
+def _write_frontier(result, directory: Path, run_id: str, ledger_path: Path | None) -> None:
+    """The sweep behind the chosen model, in the run folder: `fairspec select`/`explore` read it."""
+    from fairspec.frontier import write_frontier_files
+
+    program = result.program
+    meta = {"run_id": run_id, "policy": {"name": program.name, "path": program.path, "sha256": program.sha256},
+            "task": program.task, "ledger": None if ledger_path is None else str(ledger_path),
+            "preprocessor": result.data.preprocessor.to_json(), "adopted": None}
+    write_frontier_files(result.frontier, directory, meta)
 
 
 def train_record(result) -> dict[str, Any]:

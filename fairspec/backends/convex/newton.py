@@ -54,8 +54,7 @@ class NewtonLearner:
         for _ in range(self.max_steps):
             if np.max(np.abs(gradient)) < self.tol:
                 break
-            hessian = (self.design.T * curvature) @ self.design
-            hessian[np.diag_indices_from(hessian)] += self.penalty + 1e-10
+            hessian = self._hessian(curvature)
             step = cho_solve(cho_factor(hessian), gradient)
             params, value, gradient, curvature = self._line_search(params, step, value, gradient,
                                                                    signs, share)
@@ -76,8 +75,7 @@ class NewtonLearner:
         signs, share, total_weight = self.last_fit
         margin = self.design @ params
         _, slope, curve = _loss_parts(self.loss, signs * margin)
-        hessian = (self.design.T * (share * curve)) @ self.design
-        hessian[np.diag_indices_from(hessian)] += self.penalty + 1e-10
+        hessian = self._hessian(share * curve)
         n_rows = len(margin)
         bandwidth = max(1.06 * float(np.std(margin)) * n_rows ** -0.2, 1e-6)
         kernel = np.exp(-0.5 * (margin / bandwidth) ** 2) / (bandwidth * np.sqrt(2.0 * np.pi))
@@ -89,6 +87,13 @@ class NewtonLearner:
         pull = self.design.T @ (cost_change * (-slope / total_weight)[:, None])
         sensitivity = ((membership * row_slope / support) * kernel[:, None]).T @ self.design
         return -sensitivity @ cho_solve(cho_factor(hessian), pull)
+
+    def _hessian(self, curvature: np.ndarray) -> np.ndarray:
+        """X'·diag(curvature)·X + penalty, as (√c·X)'(√c·X) so BLAS takes the symmetric product."""
+        scaled = self.design * np.sqrt(curvature)[:, None]
+        hessian = scaled.T @ scaled
+        hessian[np.diag_indices_from(hessian)] += self.penalty + 1e-10
+        return hessian
 
     def _evaluate(self, params: np.ndarray, signs: np.ndarray, share: np.ndarray):
         t = signs * (self.design @ params)
