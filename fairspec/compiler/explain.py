@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fairspec.compiler.ir import CompiledRequirement, Program
+from fairspec.language.formatter import option_value
+from fairspec.metrics.expressions import WorstGroup
 
 
 def explain(program: Program) -> str:
@@ -37,13 +39,18 @@ def _requirement(req: CompiledRequirement) -> list[str]:
     title = f' "{req.title}"' if req.title else ""
     lines = [f"require {req.id}{title}{where}: {req.describe()}  [{req.mode}]"]
     kind = {"attribute": "groups of", "group": "members and non-members of", "intersection": "cells of"}
-    lines.append(f"  over      {kind[req.attribute_kind]} {req.attribute}, "
-                 f"{'each pair of groups' if req.reference == 'pairwise' else 'each group vs overall'}")
+    if isinstance(req.expression, WorstGroup):
+        comparison = "the worst group on its own"
+    elif req.reference == "pairwise":
+        comparison = "each pair of groups"
+    else:
+        comparison = "each group vs overall"
+    lines.append(f"  over      {kind[req.attribute_kind]} {req.attribute}, {comparison}")
     lines.append(f"  metric    {req.expression}")
     if req.weight is not None:
         lines.append(f"  weight    {req.weight:g}")
     if req.options:
-        lines.append("  options   " + ", ".join(f"{k} {v}" for k, v in req.options.items()))
+        lines.append("  options   " + ", ".join(f"{k} {option_value(v)}" for k, v in req.options.items()))
     if req.lowering is not None:
         lines.append(f"  lowering  {req.lowering.backend} · {req.lowering.method}")
         lines.append(f"            {req.lowering.description}")
