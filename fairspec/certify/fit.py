@@ -118,8 +118,8 @@ def _margin_shortfall(req: CompiledRequirement, margin: float, expected: RateTab
     training_rows = candidate_rows * (1.0 + scale)
     more = None if needed is None else max(1, math.ceil(training_rows * (needed - 1.0)))
     return Shortfall(req.id, req.describe(),
-                     f"the safety test's predicted margin {margin:.4f} leaves no room under the bound "
-                     f"{req.bound:g}", None, more)
+                     f"the safety test's predicted margin {margin / inflation:.4f} (× {inflation:g} "
+                     f"= {margin:.4f}) leaves no room under the bound {req.bound:g}", None, more)
 
 
 def _fit_at(program: Program, candidate: Split, bounds: dict[str, float], fit: Fit) -> FitResult:
