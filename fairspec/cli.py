@@ -168,6 +168,8 @@ def _print_train(result) -> None:
         table.add_row(j["id"], r.requirement.describe(), j["mode"], _fmt(j["train"]), holdout,
                       f"[{colour}]{j['verdict']}[/]", j["lowering"] if j["status"] == "enforced" else "not enforced")
     out.print(table)
+    if result.certificate is not None:
+        _print_certificate(result.certificate)
     for proxy in data["proxies"]:
         out.print(f"[yellow]proxy[/]: {proxy['feature']} predicts {proxy['attribute']} "
                   f"(AUC {proxy['auc']:.3f}): {proxy['detail']}")
@@ -182,6 +184,18 @@ def _print_train(result) -> None:
                    if r.requirement.mode == "hard" and not r.holds]
         err.print(f"hard requirement{'s' if len(failing) > 1 else ''} not met on training data: "
                   f"{', '.join(failing)}", markup=False)
+
+
+def _print_certificate(certificate) -> None:
+    table = Table(title=f"certificate: all hold on unseen data with probability >= "
+                        f"{certificate.joint_confidence:.4g} ({certificate.budget_rule})", title_justify="left")
+    for col in ("id", "requirement", "δ", "method", "safety rows", "safety value", "certified bound", "result"):
+        table.add_column(col)
+    for c in certificate.requirements:
+        table.add_row(c.requirement, c.metric, f"{c.delta:.4g}", c.method, str(sum(c.safety_rows.values())),
+                      _fmt(c.safety_value), _fmt(c.certified_bound),
+                      "[green]certified[/]" if c.passed else "[red]not certified[/]")
+    out.print(table)
 
 
 @main.group()

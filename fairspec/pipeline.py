@@ -17,6 +17,7 @@ import numpy as np
 
 from fairspec.backends.base import (FitResult, FittedModel, TermReport, backend, backend_names)
 from fairspec.backends.unconstrained import fit_unconstrained
+from fairspec.certify import certified_fit, delta_split
 from fairspec.compiler import Program, compile_policy
 from fairspec.compiler.ir import CompiledRequirement
 from fairspec.data import prepare
@@ -53,6 +54,7 @@ class RequirementResult:
     holdout: Measurement
     holds: bool | None
     verdict: str
+    certificate: Any = None       # its RequirementCertificate when the requirement is certified
 
     def to_json(self) -> dict[str, Any]:
         r = self.requirement
@@ -66,6 +68,7 @@ class RequirementResult:
             "train_ci": None if self.train.ci is None else list(self.train.ci),
             "holdout_ci": None if self.holdout.ci is None else list(self.holdout.ci),
             "holds": self.holds, "verdict": self.verdict, "detail": self.report.detail,
+            "certified_bound": None if self.certificate is None else self.certificate.certified_bound,
             "groups": {"train": self.train.to_json()["groups"], "holdout": self.holdout.to_json()["groups"]},
         })
 
@@ -87,6 +90,7 @@ class TrainResult:
     record: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     frontier: Any = None          # fairspec.frontier.Frontier when the policy has an objective block
+    certificate: Any = None       # fairspec.certify.Certificate when requirements are certified
 
     @property
     def model(self) -> FittedModel:
@@ -122,6 +126,7 @@ class TrainResult:
             "frontier": None if self.frontier is None else {
                 "objective": self.frontier.objective, "chosen": self.frontier.chosen,
                 "choice_note": self.frontier.choice_note, "hypervolume": self.frontier.hypervolume},
+            "certificate": None if self.certificate is None else self.certificate.to_json(),
             "exit_code": self.exit_code,
         })
 
@@ -140,20 +145,23 @@ def train(policy: Policy | str | Path, data: PreparedData | None = None, *, seed
     t0 = time.perf_counter()
     prepared = data if data is not None else prepare(program.data)
     t1 = time.perf_counter()
-    frontier = None
+    frontier = certificate = None
     if program.objectives:
         frontier = sweep_objective(program, prepared, out)
         fit = frontier.fit_result(frontier.chosen if frontier.chosen is not None else 0)
+    elif delta_split(program):
+        fit, certificate = certified_fit(program, prepared.train)
     else:
         fit = fit_program(program, prepared.train)
     t2 = time.perf_counter()
-    results = tuple(measure_requirement(program, req, fit, prepared, n_resamples)
+    certified = {} if certificate is None else {c.requirement: c for c in certificate.requirements}
+    results = tuple(measure_requirement(program, req, fit, prepared, n_resamples, certified.get(req.id))
                     for req in program.requirements)
     perf = {split.name: _performance(program, fit.model, split) for split in (prepared.train, prepared.holdout)}
     t3 = time.perf_counter()
     timings = {"data_s": t1 - t0, "fit_s": t2 - t1, "measure_s": t3 - t2, "total_s": t3 - started}
     result = TrainResult(program=program, data=prepared, fit=fit, requirements=results, performance=perf,
-                         timings=timings, frontier=frontier,
+                         timings=timings, frontier=frontier, certificate=certificate,
                          notes=tuple(prepared.notes) + (fit.log if fit.backend == "unconstrained" else ()))
     if out is not None:
         from fairspec.audit.publish import publish_run
@@ -188,18 +196,22 @@ def fit_program(program: Program, train_split: Split) -> FitResult:
 
 
 def measure_requirement(program: Program, req: CompiledRequirement, fit: FitResult, data: PreparedData,
-                        n_resamples: int) -> RequirementResult:
+                        n_resamples: int, certified=None) -> RequirementResult:
+    """Measure on both splits. A certified requirement's verdict is its safety test's (on unseen
+    rows, for the population); the others' is the bound checked on the training split."""
     report = next((t for t in fit.terms if t.id == req.id), None) or TermReport(
         id=req.id, lowering="none", status="not_enforced")
     train_m = _measure(req, fit.model, data.train, n_resamples, program.seed)
     holdout_m = _measure(req, fit.model, data.holdout, n_resamples, program.seed)
     holds = None if req.op is None else _satisfies(train_m.value, req.op, req.bound)
+    if certified is not None:
+        holds = bool(certified.passed)
     if req.mode == "monitor" or req.op is None:
         verdict = "monitored"
     else:
         verdict = "holds" if holds else "fails"
     return RequirementResult(requirement=req, report=report, backend=fit.backend, train=train_m,
-                             holdout=holdout_m, holds=holds, verdict=verdict)
+                             holdout=holdout_m, holds=holds, verdict=verdict, certificate=certified)
 
 
 def _measure(req: CompiledRequirement, model: FittedModel, split: Split, n_resamples: int,

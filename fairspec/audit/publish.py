@@ -103,6 +103,8 @@ def train_record(result) -> dict[str, Any]:
         "requirements": [_requirement_record(r) for r in result.requirements],
         "environment": environment_info(),
     }
+    if result.certificate is not None:
+        record["certificate"] = result.certificate.to_json()
     record = to_plain(record)
     record["result_digest"] = result_digest(record)
     return record

@@ -109,7 +109,10 @@ TRAIN_PROPERTIES: dict[str, Any] = {
     "performance": _closed({"train": _SPLIT_PERFORMANCE, "holdout": _SPLIT_PERFORMANCE}),
     "requirements": {"type": "array", "items": _REQUIREMENT},
     "environment": _ENVIRONMENT, "result_digest": _SHA256,
+    # present when the policy certifies requirements on unseen data (fairspec.certify)
+    "certificate": {"type": "object", "required": ["requirements", "joint_confidence", "passed"]},
 }
+OPTIONAL_TRAIN_KEYS = ("certificate",)
 
 _ADOPTED = _closed({
     "run_id": _RUN_ID,
@@ -130,7 +133,8 @@ def schema_for(kind: str, *, stored: bool = True) -> dict[str, Any]:
         raise RecordSchemaError(f"unknown audit record kind {kind!r}", (f"kind: {kind!r}",),
                                 hint=f"known kinds: {', '.join(KINDS)}")
     properties = TRAIN_PROPERTIES if kind == "train" else DECISION_PROPERTIES
-    schema = _closed(properties, optional=() if stored else CHAIN_KEYS)
+    optional = (() if stored else CHAIN_KEYS) + (OPTIONAL_TRAIN_KEYS if kind == "train" else ())
+    schema = _closed(properties, optional=optional)
     title = "train record" if kind == "train" else "select/adopt record"
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://fairspec.dev/schemas/audit/1/{kind}.json",

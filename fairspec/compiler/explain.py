@@ -17,9 +17,18 @@ def explain(program: Program) -> str:
         f"task   {program.task}, seed {program.seed}",
         f"passes {' → '.join(program.passes)}",
     ]
+    from fairspec.certify.budget import delta_split, joint_confidence
+
+    shares = {share.requirement: share for share in delta_split(program)}
     for req in program.requirements:
         lines.append("")
         lines.extend(_requirement(req))
+        if req.id in shares:
+            lines.append(f"  certify   {shares[req.id]}")
+    if shares:
+        lines.append("")
+        lines.append(f"certified together with probability >= {joint_confidence(tuple(shares.values())):.4g} "
+                     "(union bound)")
     for obj in program.objectives:
         lines.append("")
         lines.append(f"objective {obj.name}" + (f" (line {obj.line})" if obj.line else ""))

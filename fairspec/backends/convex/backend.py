@@ -62,7 +62,9 @@ class ConvexBackend:
         unconstrained = self._unconstrained(family, l2, train)
         log: tuple[str, ...] = ()
         if rate:
-            learner = ((lambda: NewtonLearner(train.X, _LOSS[family], l2)) if not exact  # type: ignore[arg-type]
+            # the search's first round is the unconstrained fit: start there, not at zero
+            learner = ((lambda: NewtonLearner(train.X, _LOSS[family], l2, start=unconstrained))  # type: ignore[arg-type]
+                       if not exact
                        else (lambda: ConstrainedLearner(family, l2, train, exact)))
             fitted = fit_rate_terms(learner, train, rate, method=RATE_LOWERING)
             params = fitted.chosen.fitted.copy()

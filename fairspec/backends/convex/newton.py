@@ -32,16 +32,24 @@ def _loss_parts(loss: Loss, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 class NewtonLearner:
-    """Weighted fits of one loss on fixed rows X; each fit starts from the previous solution."""
+    """Weighted fits of one loss on fixed rows X; each fit starts from the previous solution.
+
+    Steps reuse the last factored Hessian (chord Newton) while it still shrinks the gradient at
+    least fourfold per step, and refactor it at the current point otherwise: between rounds of the
+    reduction the weights move little, so most rounds cost a few gradient evaluations and no
+    Hessian. `start` seeds the first fit (e.g. with the unconstrained solution).
+    """
 
     def __init__(self, X: np.ndarray, loss: Loss, l2: float, *, tol: float = 1e-8,
-                 max_steps: int = 100) -> None:
+                 max_steps: int = 100, start: np.ndarray | None = None) -> None:
         X = np.asarray(X, dtype=np.float64)
         self.design = np.hstack([X, np.ones((X.shape[0], 1))])
         self.loss, self.tol, self.max_steps = loss, tol, max_steps
         self.penalty = np.full(self.design.shape[1], float(l2))
         self.penalty[-1] = 0.0
-        self.start = np.zeros(self.design.shape[1])
+        self.start = np.zeros(self.design.shape[1]) if start is None else np.array(start, float)
+        self.factor: tuple | None = None       # Cholesky factor of the last Hessian formed
+        self.fresh = False                     # whether it was formed during the last fit
 
     def fit(self, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Weights and intercept `[w..., b]` minimising the objective for 0/1 `labels`."""
@@ -51,13 +59,17 @@ class NewtonLearner:
         self.last_fit = (signs, share, total_weight)
         params = self.start.copy()
         value, gradient, curvature = self._evaluate(params, signs, share)
+        self.fresh = refactor = False
         for _ in range(self.max_steps):
-            if np.max(np.abs(gradient)) < self.tol:
+            size = np.max(np.abs(gradient))
+            if size < self.tol:
                 break
-            hessian = self._hessian(curvature)
-            step = cho_solve(cho_factor(hessian), gradient)
+            if self.factor is None or refactor:
+                self.factor, self.fresh = cho_factor(self._hessian(curvature)), True
+            step = cho_solve(self.factor, gradient)
             params, value, gradient, curvature = self._line_search(params, step, value, gradient,
                                                                    signs, share)
+            refactor = np.max(np.abs(gradient)) > 0.25 * size
         self.start = params
         return params
 
@@ -75,7 +87,8 @@ class NewtonLearner:
         signs, share, total_weight = self.last_fit
         margin = self.design @ params
         _, slope, curve = _loss_parts(self.loss, signs * margin)
-        hessian = self._hessian(share * curve)
+        if not self.fresh:          # the factor in hand is from another round's weights
+            self.factor, self.fresh = cho_factor(self._hessian(share * curve)), True
         n_rows = len(margin)
         bandwidth = max(1.06 * float(np.std(margin)) * n_rows ** -0.2, 1e-6)
         kernel = np.exp(-0.5 * (margin / bandwidth) ** 2) / (bandwidth * np.sqrt(2.0 * np.pi))
@@ -86,7 +99,7 @@ class NewtonLearner:
         cost_change = membership * row_slope * (n_rows / support)
         pull = self.design.T @ (cost_change * (-slope / total_weight)[:, None])
         sensitivity = ((membership * row_slope / support) * kernel[:, None]).T @ self.design
-        return -sensitivity @ cho_solve(cho_factor(hessian), pull)
+        return -sensitivity @ cho_solve(self.factor, pull)
 
     def _hessian(self, curvature: np.ndarray) -> np.ndarray:
         """X'·diag(curvature)·X + penalty, as (√c·X)'(√c·X) so BLAS takes the symmetric product."""

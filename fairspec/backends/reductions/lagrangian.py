@@ -31,8 +31,13 @@ INITIAL_RESPONSE = 0.3
 MAX_COST_STEP = 1.0
 # Times a step that raised the total violation is halved before it is taken anyway.
 MAX_HALVINGS = 3
-# Levenberg–Marquardt damping of the quasi-Newton move (share of diag(JᵀJ) added).
-LM_DAMPING = 0.1
+# Levenberg–Marquardt damping of the quasi-Newton move (share of diag(JᵀJ) added): it starts
+# low, so a weakly answering direction (the FPR gap of equalized odds) still moves, is raised
+# tenfold by a step that overshot and lowered threefold by one that did not, within these limits.
+LM_DAMPING = (1e-3, 1.0)
+# A feasible round must beat the best one's training accuracy by this much to restart the
+# `patience` count (it is kept if more accurate at all): tiny gains do not prolong the search.
+MIN_GAIN = 5e-4
 # Threshold scan: shares of the rows around the current selection share to try.
 SHIFT_SHARES = np.linspace(-0.04, 0.04, 33)
 
@@ -75,14 +80,14 @@ class Solution:
 
 
 def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
-                *, max_rounds: int = 30, slack: float = 0.1, patience: int = 4,
+                *, max_rounds: int = 30, slack: float = 0.1, patience: int = 3,
                 use_jacobian: bool = True) -> Solution:
     """Search multipliers until one fitted model meets every piece on the training rows.
 
     Stops at the first round that is feasible at its own threshold with its active pieces within
     `slack` (a share of the room each metric has) of their bound, or `patience` rounds after the
-    best feasible round (one may need a threshold shift, which costs accuracy),
-    and returns the most accurate feasible round seen. Deterministic: the same learner, data and
+    last feasible round that raised the best training accuracy by `MIN_GAIN` (one may need a
+    threshold shift, which costs accuracy), and returns the most accurate feasible round seen. Deterministic: the same learner, data and
     pieces give the same rounds. `use_jacobian=False` ignores a learner's `rate_jacobian` and
     keeps the diagonal model with secant updates.
     """
@@ -98,7 +103,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     least = [np.inf if p.kind == "gap" else -np.inf for p in pieces]
     log: list[str] = []
     anchor: tuple[np.ndarray, float] | None = None     # last accepted multipliers, violation
-    halvings = 0
+    gained = 0                                         # the last round that raised accuracy
+    halvings, damping = 0, LM_DAMPING[0]
     for index in range(max_rounds):
         per_piece = tuple(np.split(multipliers, np.cumsum(sizes)[:-1]))
         cost = base_cost + sum((p.cells.row_cost(m) for p, m in zip(pieces, per_piece)),
@@ -119,16 +125,21 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
                    f"{_fmt(round_.values)} acc {round_.train_accuracy:.4f}"
                    f"{' feasible' if round_.feasible else ''}")
         if round_.feasible and (best is None or round_.train_accuracy > best.train_accuracy):
+            if best is None or round_.train_accuracy > best.train_accuracy + MIN_GAIN:
+                gained = index
             best = round_
         if round_.feasible and (index == 0 or (round_.shift == 0.0 and _tight(pieces, round_, slack))):
             break
-        if best is not None and index - best.index >= patience:
+        if best is not None and index - gained >= patience:
             break
         violation = sum(map(RatePiece.violation, pieces, values))
         if anchor is not None and violation > anchor[1] and halvings < MAX_HALVINGS:
             halvings += 1                         # the step overshot: retry half of it
+            damping = min(10.0 * damping, LM_DAMPING[1])
             multipliers = anchor[0] + 0.5 * (multipliers - anchor[0])
             continue
+        if anchor is not None and halvings == 0:
+            damping = max(damping / 3.0, LM_DAMPING[0])
         halvings, anchor = 0, (multipliers.copy(), violation)
         stacked = np.concatenate(rates)
         jacobian = (learner.rate_jacobian(fitted, [p.cells for p in pieces])
@@ -142,20 +153,20 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
                                   zip(pieces, rates, overall, per_piece,
                                       np.split(response, np.cumsum(sizes)[:-1]))])
         move = ((targets - stacked) / -response if jacobian is None
-                else _damped_solve(jacobian, targets - stacked))
+                else _damped_solve(jacobian, targets - stacked, damping))
         limit = MAX_COST_STEP * support / len(y)
         multipliers = multipliers + np.clip(move, -limit, limit)
     return Solution(best, unconstrained, tuple(least), index + 1, tuple(log))
 
 
-def _damped_solve(jacobian: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+def _damped_solve(jacobian: np.ndarray, wanted: np.ndarray, damping: float) -> np.ndarray:
     """The Levenberg–Marquardt move: least squares J·move ≈ wanted, damped along diag(JᵀJ).
 
     Rates of one group under two conditions (TPR and FPR) answer nearly alike, so J is badly
     conditioned and the undamped solve asks for huge opposite multipliers.
     """
     normal = jacobian.T @ jacobian
-    damped = normal + LM_DAMPING * np.diag(np.diag(normal)) + 1e-12 * np.eye(len(normal))
+    damped = normal + damping * np.diag(np.diag(normal)) + 1e-12 * np.eye(len(normal))
     return np.linalg.solve(damped, jacobian.T @ wanted)
 
 
