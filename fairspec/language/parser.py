@@ -100,6 +100,13 @@ def _loc(tok: Any) -> Located:
     return Located(scalar(tok), token_span(tok))
 
 
+def _single(key: str):
+    """The transformer method for a statement of one value: `version "1.0"` → ("version", value)."""
+    def build(self, meta, children):
+        return (key, _loc(children[0]))
+    return build
+
+
 @v_args(meta=True)
 class PolicyBuilder(Transformer):
     """Builds typed nodes bottom-up; statements become (keyword, node) pairs for `policy`."""
@@ -138,28 +145,12 @@ class PolicyBuilder(Transformer):
     column_list = value_list = number_list = string_list = _list
 
     # ---- metadata and data -------------------------------------------------------------------
-    def _meta_string(self, key):
-        def build(meta, children):
-            return (key, _loc(children[0]))
-        return build
-
-    def version(self, meta, children):
-        return ("version", _loc(children[0]))
-
-    def owner(self, meta, children):
-        return ("owner", _loc(children[0]))
-
-    def description(self, meta, children):
-        return ("description", _loc(children[0]))
-
-    def seed(self, meta, children):
-        return ("seed", _loc(children[0]))
-
-    def audit(self, meta, children):
-        return ("audit", _loc(children[0]))
-
-    def missing(self, meta, children):
-        return ("missing", _loc(children[0]))
+    version = _single("version")
+    owner = _single("owner")
+    description = _single("description")
+    seed = _single("seed")
+    audit = _single("audit")
+    missing = _single("missing")
 
     def dataset(self, meta, children):
         name = _loc(children[0])
