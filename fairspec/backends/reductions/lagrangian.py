@@ -80,7 +80,7 @@ class Solution:
 
 
 def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
-                *, max_rounds: int = 30, slack: float = 0.1, patience: int = 3,
+                *, max_rounds: int = 30, slack: float = 0.1, patience: int = 4,
                 use_jacobian: bool = True) -> Solution:
     """Search multipliers until one fitted model meets every piece on the training rows.
 
