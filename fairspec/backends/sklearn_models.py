@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import skops.io as sio
 
 from fairspec.backends.base import register_loader
 from fairspec.errors import EXIT_TAMPERED, FairspecError
@@ -77,12 +76,16 @@ class SklearnModel:
 
     def save(self, directory: Path) -> Path:
         path = Path(directory) / "model.skops"
+        import skops.io as sio   # imported when used: it loads much of scikit-learn (and torch, if present)
+
         sio.dump({"estimator": self.estimator, "shift": float(self.shift)}, path)
         return path
 
     @classmethod
     def load(cls, path: Path) -> "SklearnModel":
         """Read a file written by `save`, refusing any type outside the allow-list."""
+        import skops.io as sio
+
         untrusted = sio.get_untrusted_types(file=path)
         refused = [name for name in untrusted if name not in TRUSTED_INTERNALS]
         if refused:

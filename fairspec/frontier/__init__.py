@@ -5,11 +5,19 @@
 and `ExploreServer` serves the interactive page that does the same.
 """
 
-from fairspec.frontier.explore import ExploreServer
-from fairspec.frontier.pareto import hypervolume, nondominated
-from fairspec.frontier.select import select_point
-from fairspec.frontier.store import publish_frontier, read_frontier, write_frontier_files
-from fairspec.frontier.sweep import Frontier, run_frontier
+from __future__ import annotations
 
-__all__ = ["ExploreServer", "Frontier", "hypervolume", "nondominated", "publish_frontier",
-           "read_frontier", "run_frontier", "select_point", "write_frontier_files"]
+import importlib
+
+# Imported on first use, so that `fairspec --help` and `fairspec check` do not load the backends.
+_HOME = {"ExploreServer": "explore", "hypervolume": "pareto", "nondominated": "pareto",
+         "select_point": "select", "publish_frontier": "store", "read_frontier": "store",
+         "write_frontier_files": "store", "Frontier": "sweep", "run_frontier": "sweep"}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'fairspec.frontier' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"fairspec.frontier.{_HOME[name]}"), name)

@@ -7,7 +7,6 @@ gap of 0 from a model that predicts nobody positive is a collapsed model, not a 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 from fairspec.metrics.catalog import Task
 from fairspec.metrics.expressions import Rate
@@ -44,6 +43,8 @@ def auc(y_true, score) -> float:
     n_negative = positive.size - n_positive
     if n_positive == 0 or n_negative == 0:
         return float("nan")
+    from scipy.stats import rankdata   # scipy loads on first use: checking a policy needs none of it
+
     ranks = rankdata(np.asarray(score, dtype=np.float64))    # ties get the mean of their ranks
     rank_sum = float(ranks[positive].sum())
     return (rank_sum - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative)
