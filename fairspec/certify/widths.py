@@ -18,7 +18,7 @@ import numpy as np
 
 from fairspec.data.spec import Partition
 from fairspec.metrics.bounds import (clopper_pearson, gap_upper_bound, hoeffding, ratio_lower_bound,
-                                     worst_group_upper_bound)
+                                     side_for, uses_overall, worst_group_upper_bound)
 from fairspec.metrics.evaluate import combine
 from fairspec.metrics.expressions import Expr, Gap, Largest, Rate, Ratio, WorstGroup, leaves
 from fairspec.metrics.rates import BINARY_EVENTS, LOG_LOSS_CLIP, group_rates, row_condition
@@ -84,7 +84,7 @@ def predicted_bound(expr: Expr, table: RateTable, delta: float) -> float:
     delta_each = delta / max(n_intervals, 1)
     intervals = {}
     for leaf in table.rates:
-        side = _side_for(expr, leaf)
+        side = side_for(expr, leaf)
         support = table.supports[leaf]
         rate = np.nan_to_num(table.rates[leaf])
         lower, upper = _interval(leaf, rate, support, delta_each, side)
@@ -167,15 +167,3 @@ def metric_nodes(expr: Expr) -> list[Expr]:
     if isinstance(expr, Largest):
         return [node for term in expr.terms for node in metric_nodes(term)]
     return [expr]
-
-
-def uses_overall(expr: Expr) -> bool:
-    """Whether some node compares groups with the overall rate (one more interval per leaf)."""
-    return any(not isinstance(node, WorstGroup) and node.reference == "overall"
-               for node in metric_nodes(expr))
-
-
-def _side_for(expr: Expr, leaf: Rate) -> str:
-    """As in certified_bound: one-sided only where the leaf feeds nothing but worst-group maxima."""
-    over_leaf = [node for node in metric_nodes(expr) if node.rate == leaf]
-    return "upper" if all(isinstance(node, WorstGroup) for node in over_leaf) else "two-sided"

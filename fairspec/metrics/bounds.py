@@ -180,13 +180,13 @@ def certified_bound(expr: Expr, y_true, y_pred, partition: Partition, score=None
     _check_delta(delta)
     tallies = {leaf: _tally(leaf, y_true, y_pred, partition, score, value_range)
                for leaf in leaves(expr)}
-    uses_overall = _uses_overall(expr)
+    overall_too = uses_overall(expr)
     n_intervals = sum(int(np.count_nonzero(tally.support > 0))
-                      + int(uses_overall and tally.support.sum() > 0)
+                      + int(overall_too and tally.support.sum() > 0)
                       for tally in tallies.values())
     delta_each = delta / max(n_intervals, 1)
-    bounds = {leaf: _leaf_bounds(leaf, tally, delta_each, _side_for(expr, leaf), binary_method,
-                                 value_range, uses_overall)
+    bounds = {leaf: _leaf_bounds(leaf, tally, delta_each, side_for(expr, leaf), binary_method,
+                                 value_range, overall_too)
               for leaf, tally in tallies.items()}
     value, side = _bound(expr, bounds)
     intervals = tuple(interval for leaf_intervals in bounds.values()
@@ -223,7 +223,7 @@ def _tally(leaf: Rate, y_true, y_pred, partition: Partition, score, value_range:
 
 
 def _leaf_bounds(leaf: Rate, tally: _Tally, delta_each: float, side: Side, binary_method: str,
-                 value_range: float, uses_overall: bool) -> _LeafBounds:
+                 value_range: float, overall_too: bool) -> _LeafBounds:
     def interval(totals, support):
         if tally.binary and binary_method == "clopper_pearson":
             return clopper_pearson(totals, support, delta_each, side)
@@ -232,7 +232,7 @@ def _leaf_bounds(leaf: Rate, tally: _Tally, delta_each: float, side: Side, binar
 
     lower, upper = interval(tally.totals, tally.support)
     overall = None
-    if uses_overall:
+    if overall_too:
         overall_lower, overall_upper = interval(tally.totals.sum(), tally.support.sum())
         overall = (float(overall_lower), float(overall_upper))
     return _LeafBounds(leaf, lower, upper, overall)
@@ -256,7 +256,7 @@ def _bound(expr: Expr, bounds: dict[Rate, _LeafBounds]) -> tuple[float, Literal[
     raise TypeError(f"not a metric expression: {expr!r}")
 
 
-def _side_for(expr: Expr, leaf: Rate) -> Side:
+def side_for(expr: Expr, leaf: Rate) -> Side:
     """One-sided (upper) where the leaf only feeds worst-group maxima, two-sided otherwise."""
     nodes = _nodes_over(expr, leaf)
     return "upper" if all(isinstance(node, WorstGroup) for node in nodes) else "two-sided"
@@ -268,9 +268,10 @@ def _nodes_over(expr: Expr, leaf: Rate) -> list[Expr]:
     return [expr] if expr.rate == leaf else []
 
 
-def _uses_overall(expr: Expr) -> bool:
+def uses_overall(expr: Expr) -> bool:
+    """Whether some node compares groups with the overall rate (one more interval per leaf)."""
     if isinstance(expr, Largest):
-        return any(_uses_overall(term) for term in expr.terms)
+        return any(uses_overall(term) for term in expr.terms)
     return not isinstance(expr, WorstGroup) and expr.reference == "overall"
 
 
