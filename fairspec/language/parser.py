@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import hashlib
 from importlib import resources
 from pathlib import Path
@@ -441,18 +442,61 @@ def _statement_word(key: str) -> str:
 
 
 def parse(text: str, path: str = "<policy>") -> tuple[ast.Policy, list[Diagnostic]]:
-    """Parse policy text; raise `PolicyError` on a syntax error, else return the policy and notes."""
-    comments: list[Token] = []
-    try:
-        tree = _lark().parse(text)
-    except UnexpectedInput as exc:
-        raise PolicyError([syntax_diagnostic(exc, text)], text, path) from None
+    """Parse policy text; raise `PolicyError` with every syntax error, else return the policy and notes."""
+    tree = _parse_reporting_all(text, path)
     builder = PolicyBuilder()
     policy = builder.transform(tree)
     comments = _comments(text)
     source = ast.SourceInfo(path=path, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     policy = policy.model_copy(update={"comments": tuple(comments), "origin": source})
     return policy, builder.diagnostics
+
+
+_MAX_SYNTAX_ERRORS = 20
+_STATEMENT_START = re.compile(r"[ \t]*(?:" + "|".join(STATEMENT_KEYWORDS) + r"|\})(?![A-Za-z0-9_])")
+
+
+def _parse_reporting_all(text: str, path: str):
+    """Parse; on a syntax error, blank out the statement that holds it (spaces keep every position)
+    and parse again, so that one run reports each broken statement once."""
+    diagnostics: list[Diagnostic] = []
+    working = text
+    while True:
+        try:
+            tree = _lark().parse(working)
+        except UnexpectedInput as exc:
+            found = syntax_diagnostic(exc, working)
+            diagnostics.append(found)
+            blanked = _blank_statement(working, found)
+            if blanked is None or len(diagnostics) >= _MAX_SYNTAX_ERRORS:
+                raise PolicyError(diagnostics, text, path) from None
+            working = blanked
+            continue
+        if diagnostics:
+            raise PolicyError(diagnostics, text, path)
+        return tree
+
+
+def _blank_statement(text: str, found: Diagnostic) -> str | None:
+    """`text` with the statement around the error replaced by spaces; None when nothing can be skipped
+    (an unclosed block, an error in the policy header, or at the end of the file)."""
+    if found.span is None or found.code == "unclosed-block":
+        return None
+    lines = text.split("\n")
+    error_line = found.span.line - 1
+    if not 0 <= error_line < len(lines):
+        return None
+    first = error_line
+    while first > 0 and not _STATEMENT_START.match(lines[first]):
+        first -= 1
+    if first == 0 or lines[first].strip() == "}":
+        return None
+    last = error_line
+    while last + 1 < len(lines) and not _STATEMENT_START.match(lines[last + 1]):
+        last += 1
+    blanked = [" " * len(line) if first <= i <= last else line for i, line in enumerate(lines)]
+    result = "\n".join(blanked)
+    return None if result == text else result
 
 
 def _comments(text: str) -> list[ast.Comment]:
