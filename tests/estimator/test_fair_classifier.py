@@ -58,3 +58,18 @@ def test_missing_sensitive_features_is_a_named_error(credit):
     X, y, _ = credit
     with pytest.raises(FairspecError, match="sensitive_features"):
         FairClassifier(policy=POLICY).fit(X, y)
+
+
+HARD_POLICY = POLICY.replace("demographic_parity(sex) <= 0.5 monitor", "demographic_parity(sex) <= 0.03 hard")
+
+
+def test_a_hard_requirement_holds_for_the_pipelines_predictions(credit):
+    X, y, sensitive = credit
+    pipe = make_pipeline(StandardScaler(), FairClassifier(policy=HARD_POLICY, seed=3))
+    pipe.fit(X, y, fairclassifier__sensitive_features=sensitive)
+    selected = pipe.predict(X) == "good"
+    female = sensitive["personal_status_sex"].isin(["A92", "A95"]).to_numpy()
+    gap = abs(selected[female].mean() - selected[~female].mean())
+    assert gap <= 0.03 + 1e-12
+    report = pipe[-1].fit_result_.terms[0]
+    assert report.status == "enforced"
