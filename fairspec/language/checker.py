@@ -105,7 +105,8 @@ def _check_protected(policy: ast.Policy) -> Iterator[Diagnostic]:
                                 f"{len(tr.labels)} labels are given", tr.span_of("labels"),
                                 hint="give one label per bin", code="bins")
             if isinstance(tr, ast.Merge) and len(tr.values) < 1:
-                yield error("merge needs at least one value", tr.span_of("values"), code="merge")
+                yield error("merge needs at least one value", tr.span_of("values"),
+                            hint='e.g. `merge ["Amer-Indian-Eskimo", "Other"] as "Other"`', code="merge")
     names = {p.name for p in policy.protected}
     for use in policy.use_in_model:
         if use.attribute not in names:
@@ -124,7 +125,9 @@ def _check_groups(policy: ast.Policy) -> Iterator[Diagnostic]:
             if attr not in attributes:
                 yield _undefined(attr, span, attributes, "protected attribute")
             elif attr in inter.attributes[:i]:
-                yield error(f"'{attr}' appears twice in intersection '{inter.name}'", span, code="intersection")
+                yield error(f"'{attr}' appears twice in intersection '{inter.name}'", span,
+                            hint="an intersection crosses different attributes, e.g. `sex * race`",
+                            code="intersection")
         if inter.small not in SMALL_CELL_POLICIES:
             yield error(f"unknown small-cell policy '{inter.small}'", inter.span_of("small"),
                         hint=did_you_mean(inter.small, SMALL_CELL_POLICIES), code="unknown-word")
@@ -159,7 +162,8 @@ def _check_model(policy: ast.Policy) -> Iterator[Diagnostic]:
             continue
         problem = known[param.name].check(param.value)
         if problem:
-            yield error(f"parameter '{param.name}' {problem}", param.span_of("value"), code="parameter-value")
+            yield error(f"parameter '{param.name}' {problem}", param.span_of("value"),
+                        hint=f"{param.name}: {known[param.name].summary}", code="parameter-value")
 
 
 def _check_requirements(policy: ast.Policy) -> Iterator[Diagnostic]:
@@ -200,7 +204,7 @@ def _check_metric_ref(ref: ast.MetricRef, partitions: dict[str, str], task: str,
     if info.group_metric:
         if ref.attribute is None:
             yield error(f"{info.name} needs an attribute: {info.name}(attribute)", ref.span_of("metric"),
-                        code="missing-attribute")
+                        hint="name a protected attribute, a group or an intersection", code="missing-attribute")
         elif ref.attribute not in partitions:
             yield _undefined(ref.attribute, ref.span_of("attribute"), partitions,
                              "protected attribute, group or intersection")
@@ -211,7 +215,8 @@ def _check_metric_ref(ref: ast.MetricRef, partitions: dict[str, str], task: str,
         yield error(f"{info.name} is a performance metric, not a fairness requirement", ref.span_of("metric"),
                     hint="use it in an objective block, e.g. `maximize accuracy`", code="not-a-group-metric")
     elif ref.attribute is not None:
-        yield error(f"{info.name} takes no attribute", ref.span_of("attribute"), code="metric-attribute")
+        yield error(f"{info.name} takes no attribute", ref.span_of("attribute"),
+                    hint=f"write `{info.name}` alone: it is measured over all rows", code="metric-attribute")
     return info
 
 
@@ -251,7 +256,7 @@ def _check_options(req: ast.Requirement) -> Iterator[Diagnostic]:
             continue
         if opt.name in MODES:
             yield error(f"'{opt.name}' is a second mode; a requirement has one", opt.span_of("name"),
-                        code="two-modes")
+                        hint="keep one of hard, soft, adversarial, monitor", code="two-modes")
             continue
         if opt.name not in allowed:
             hint = did_you_mean(opt.name, [*allowed, *MODES],
@@ -265,7 +270,8 @@ def _check_options(req: ast.Requirement) -> Iterator[Diagnostic]:
             continue
         problem = allowed[opt.name].check(opt.value)
         if problem:
-            yield error(f"option '{opt.name}' {problem}", opt.span_of("value"), code="option-value")
+            yield error(f"option '{opt.name}' {problem}", opt.span_of("value"),
+                        hint=f"{opt.name}: {allowed[opt.name].summary}", code="option-value")
     for name in REQUIRED_OPTIONS.get(req.mode, ()):
         if name not in seen:
             yield error(f"a {req.mode} requirement needs a {name}", req.span_of("mode"),

@@ -85,9 +85,8 @@ ERROR_CASES = {
                      "    choose max «auc»"),
 }
 
-# Codes whose message stands without a hint (the message already says what to change).
-NO_HINT = {"intersection", "merge", "parameter-value", "option-value", "missing-attribute", "metric-attribute",
-           "two-modes"}
+# Codes whose message stands without a hint (none: every error says what to do about it).
+NO_HINT: set[str] = set()
 
 WARNING_CASES = {
     "impossible-pair": policy(*req("equalized_odds(sex) <= 0.05 hard", "odds"),
