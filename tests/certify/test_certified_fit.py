@@ -64,13 +64,23 @@ def test_cells_too_small_are_named_before_any_fit(population):
 
 
 def test_a_model_that_fails_the_safety_test_is_never_returned(population):
+    # With no inflation the chosen candidate sits at the bound on its own rows, so the safety
+    # test's margin puts its certified bound above it.
+    with pytest.raises(NoSolutionFound) as raised:
+        certified_fit(program(REQUIREMENT), draw(population, 20_000, seed=6), fit=group_shift_fit,
+                      inflation=0.0)
+    (entry,) = raised.value.certificate.requirements
+    assert not entry.passed and entry.certified_bound > 0.1 >= entry.safety_value - 0.02
+    assert "certified upper bound" in raised.value.message
+
+
+def test_a_candidate_predicted_to_fail_is_not_tested(population):
     def unfair(program, split):           # ignores the bound: selects by group alone
         return FitResult(LinearModel(coef=np.array([0.0, 0.0, 4.0]), intercept=-2.0), (), "unfair")
     with pytest.raises(NoSolutionFound) as raised:
         certified_fit(program(REQUIREMENT), draw(population, 20_000, seed=6), fit=unfair)
-    (entry,) = raised.value.certificate.requirements
-    assert not entry.passed and entry.certified_bound > 0.9
-    assert "more rows at these rates would not help" in raised.value.message
+    assert raised.value.certificate is None
+    assert "was predicted to pass the safety test" in raised.value.message
 
 
 def test_the_safety_split_is_seeded_disjoint_and_sized(population):
