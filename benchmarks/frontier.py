@@ -2,12 +2,13 @@
 
 For demographic parity on `sex` and on `sex × race` (pairwise gap), in one run: fairspec sweeps a
 `--points`-point frontier (the policy's logistic model, hard bounds through the cvxpy backend,
-`--jobs` worker processes); fairlearn GridSearch fits `--grid-size` L2 logistic regressions
-(scikit-learn, same regularisation: C = 1/(l2·n)) over its Lagrange-multiplier grid. Both sets
+`--jobs` worker processes; the default 1 runs the warm-started chains in this process, which
+beats spawning workers at this size); fairlearn GridSearch fits `--grid-size` L2 logistic
+regressions (scikit-learn, same regularisation: C = 1/(l2·n)) over its Lagrange-multiplier grid. Both sets
 of models are then measured on the held-out adult.test rows, and the test hypervolume of each
 set's (accuracy, gap) points is taken against one stated reference point.
 
-    python -m benchmarks frontier [--points 20] [--grid-size 20] [--jobs 2] [--ray] [--output F]
+    python -m benchmarks frontier [--points 20] [--grid-size 20] [--jobs 1] [--ray] [--output F]
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks frontier", description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=20)
     parser.add_argument("--grid-size", type=int, default=20)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (1: this process)")
     parser.add_argument("--solver", default="lbfgs", help="GridSearch's LogisticRegression solver")
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--ray", action="store_true", help="also sweep on a local Ray and compare")

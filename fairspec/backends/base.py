@@ -54,10 +54,15 @@ class Term:
 
 @dataclass(frozen=True)
 class FitRequest:
+    """What to fit. `warm_start` is optional: the `state` a backend returned for a related earlier
+    request (e.g. the previous point of a frontier sweep); a backend may use it to start closer to
+    the answer and ignores what it does not recognise."""
+
     model: ModelSpec
     terms: tuple[Term, ...]
     task: Task = "binary"
     seed: int = 0
+    warm_start: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class FitResult:
     solver: str = ""
     seconds: float = 0.0
     log: tuple[str, ...] = ()
+    state: Any = None          # optional: what the backend can take back as a later `warm_start`
 
 
 @dataclass(frozen=True)

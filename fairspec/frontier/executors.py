@@ -1,9 +1,12 @@
 """Fit the points of a sweep: in this process, in local worker processes, or on a Ray cluster.
 
-Points are independent, so they run in any order; each fit is deterministic given its request
-(the seed travels in it), so every executor yields the same models. Results come back to the
-caller's `on_result` in completion order, in the calling process, which writes them down: a sweep
-interrupted midway keeps every point already delivered.
+The unit of work is a `Chain`: points fitted in order by one worker, each request warm-started
+from the state the previous fit returned (the first from the chain's `start`). Chains are
+independent, so they run in any order; each fit is deterministic given its request, warm start
+and split, and the chains are cut by the caller, not by the executor, so every executor and
+worker count yields the same models. Results come back to the caller's `on_result` in the
+calling process, which writes them down: a sweep interrupted midway keeps every point already
+delivered.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import multiprocessing
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from dataclasses import replace
+from typing import Any, Callable, Iterable, Iterator
 
 from fairspec.backends.base import FitRequest, InfeasibleError, TermReport
 from fairspec.data.spec import Split
@@ -41,6 +45,37 @@ class PointFit:
     solver: str
     seconds: float
     message: str = ""
+    state: Any = None               # the backend's state for a later warm start (None: none)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Points fitted in this order by one worker, each warm-started from the last state.
+
+    `start` is the first fit's warm start; `report` the indices whose results go back (the others
+    are refitted only to rebuild the state the next ones start from, e.g. on resume).
+    """
+
+    tasks: tuple[PointTask, ...]
+    start: Any = None
+    report: frozenset[int] | None = None       # None: every task
+
+
+def fit_chain(chain: Chain, train: Split) -> Iterator[PointFit]:
+    """Fit the chain's tasks in order, yielding the reported ones as they finish.
+
+    An infeasible point passes on the state it was given.
+    """
+    state = chain.start
+    for task in chain.tasks:
+        fit = fit_point(replace(task, request=replace(task.request, warm_start=state)), train)
+        state = fit.state if fit.state is not None else state
+        if chain.report is None or task.index in chain.report:
+            yield fit
+
+
+def _fit_chain_list(chain: Chain, train: Split) -> list[PointFit]:
+    return list(fit_chain(chain, train))
 
 
 def fit_point(task: PointTask, train: Split) -> PointFit:
@@ -62,24 +97,28 @@ def fit_point(task: PointTask, train: Split) -> PointFit:
         return PointFit(task.index, "infeasible", None, (), "", time.perf_counter() - started,
                         exc.message)
     return PointFit(task.index, "ok", result.model, tuple(result.terms), result.solver,
-                    time.perf_counter() - started)
+                    time.perf_counter() - started, state=result.state)
 
 
-def run_tasks(tasks: Iterable[PointTask], train: Split, on_result: Callable[[PointFit], None], *,
-              jobs: int = 1, executor: str = "local", address: str | None = None) -> None:
-    """Fit every task and hand each result to `on_result` as it completes."""
-    tasks = list(tasks)
-    if not tasks:
+def run_chains(chains: Iterable[Chain], train: Split, on_result: Callable[[PointFit], None], *,
+               jobs: int = 1, executor: str = "local", address: str | None = None) -> None:
+    """Fit every chain and hand each reported result to `on_result` (a chain's in its order).
+
+    With `jobs` ≤ 1, or one chain, the chains run in this process, one after the other.
+    """
+    chains = [c for c in chains if c.tasks]
+    if not chains:
         return
     if executor == "ray":
-        _run_ray(tasks, train, on_result, address)
+        _run_ray(chains, train, on_result, address)
     elif executor != "local":
         raise FairspecError(f"unknown executor {executor!r}", hint=f"use one of {', '.join(EXECUTORS)}")
-    elif jobs <= 1 or len(tasks) == 1:
-        for task in tasks:
-            on_result(fit_point(task, train))
+    elif jobs <= 1 or len(chains) == 1:
+        for chain in chains:
+            for fit in fit_chain(chain, train):
+                on_result(fit)
     else:
-        _run_processes(tasks, train, on_result, jobs)
+        _run_processes(chains, train, on_result, jobs)
 
 
 _WORKER_TRAIN: Split | None = None
@@ -91,29 +130,30 @@ def _start_worker(train: Split) -> None:
     _WORKER_TRAIN = train
 
 
-def _fit_in_worker(task: PointTask) -> PointFit:
+def _fit_in_worker(chain: Chain) -> list[PointFit]:
     assert _WORKER_TRAIN is not None, "worker started without its split"
-    return fit_point(task, _WORKER_TRAIN)
+    return _fit_chain_list(chain, _WORKER_TRAIN)
 
 
-def _run_processes(tasks: list[PointTask], train: Split, on_result: Callable[[PointFit], None],
+def _run_processes(chains: list[Chain], train: Split, on_result: Callable[[PointFit], None],
                    jobs: int) -> None:
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context,
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chains)), mp_context=context,
                              initializer=_start_worker, initargs=(train,)) as pool:
-        pending = {pool.submit(_fit_in_worker, task) for task in tasks}
+        pending = {pool.submit(_fit_in_worker, chain) for chain in chains}
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    on_result(future.result())
+                    for fit in future.result():
+                        on_result(fit)
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
 
 
-def _run_ray(tasks: list[PointTask], train: Split, on_result: Callable[[PointFit], None],
+def _run_ray(chains: list[Chain], train: Split, on_result: Callable[[PointFit], None],
              address: str | None) -> None:
     try:
         import ray
@@ -122,14 +162,15 @@ def _run_ray(tasks: list[PointTask], train: Split, on_result: Callable[[PointFit
                             hint="pip install 'fairspec[ray]' (or pip install ray)") from exc
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    remote_fit = ray.remote(num_cpus=1)(fit_point)
+    remote_fit = ray.remote(num_cpus=1)(_fit_chain_list)
     train_ref = ray.put(train)
-    pending = [remote_fit.remote(task, train_ref) for task in tasks]
+    pending = [remote_fit.remote(chain, train_ref) for chain in chains]
     try:
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:
-                on_result(ray.get(ref))
+                for fit in ray.get(ref):
+                    on_result(fit)
     except BaseException:
         for ref in pending:
             ray.cancel(ref)

@@ -3,6 +3,12 @@
 `run_frontier` is what `fairspec frontier POLICY` and the train pipeline call. Every finished
 point is written to the sweep's work folder as it arrives; running the same sweep again (same
 policy, data, seed, method and point count) finds those points and fits only the missing ones.
+
+When the backend returns a state with the anchor (see `FitResult.state`), the other points run
+in chains of `CHAIN_POINTS` consecutive plans (loosest bound first), each fit warm-started from
+the previous one's state. The chains are cut from the plan alone, never from the worker count,
+so a point's model does not depend on how the sweep was scheduled; a resumed chain refits its
+finished head silently to rebuild the state its missing points start from.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from fairspec.compiler.ir import CompiledObjective, Program
 from fairspec.data.spec import PreparedData, Split
 from fairspec.errors import FairspecError
 from fairspec.frontier.axes import Axis, axes_of, measure_split
-from fairspec.frontier.executors import PointFit, PointTask, run_tasks
+from fairspec.frontier.executors import Chain, PointFit, PointTask, fit_point, run_chains
 from fairspec.frontier.pareto import hypervolume, nondominated
 from fairspec.frontier.plan import PointPlan, plan_points
 from fairspec.frontier.points import (FrontierPoint, load_point_model, meets_bounds, point_dir,
@@ -31,6 +37,7 @@ from fairspec.frontier.preference import choose_point
 from fairspec.metrics.catalog import METRICS
 
 SPLITS = ("train", "holdout")
+CHAIN_POINTS = 10       # points per warm-started chain: 2 chains for a 20-point sweep
 TORCH_FAMILIES = ("logistic", "mlp")
 
 
@@ -121,7 +128,7 @@ def run_frontier(program: Program, data: PreparedData, *, out: str | Path = "run
                             f"infeasible: {anchor.message}")
     assert anchor.train is not None
     plans = plan_points(method, axes, anchor.train, n_points, _base_rate(data.train, program.task))
-    sweep.run([p for p in plans if p.index not in sweep.finished], jobs, executor, address)
+    sweep.run_chained(plans, jobs, executor, address)
     measured = tuple(sweep.finished[p.index] for p in plans)
     chosen_choice = _choice_node(program, compiled)
     result = summarise(compiled.name, method, backend_name, program.seed, axes, measured,
@@ -227,13 +234,44 @@ class _Sweep:
         self.points_dir.mkdir(parents=True, exist_ok=True)
         self.finished: dict[int, FrontierPoint] = read_points(points_dir)
         self.plans: dict[int, PointPlan] = {}
+        self.states: dict[int, Any] = {}
 
     def run(self, plans: list[PointPlan], jobs: int, executor: str, address: str | None
             ) -> list[FrontierPoint]:
+        """Fit `plans` cold and independently, and record them."""
         self.plans.update({p.index: p for p in plans})
-        tasks = [PointTask(p.index, self.backend_name, self._request(p)) for p in plans]
-        run_tasks(tasks, self.data.train, self._record, jobs=jobs, executor=executor, address=address)
+        chains = [Chain((self._task(p),)) for p in plans]
+        run_chains(chains, self.data.train, self._record, jobs=jobs, executor=executor, address=address)
         return [self.finished[p.index] for p in plans]
+
+    def run_chained(self, plans: tuple[PointPlan, ...], jobs: int, executor: str,
+                    address: str | None) -> None:
+        """Fit the unfinished non-anchor `plans`, warm-started in chains when the backend allows."""
+        missing = frozenset(p.index for p in plans if p.index not in self.finished)
+        if not missing:
+            return
+        self.plans.update({p.index: p for p in plans})
+        start = self._anchor_state()
+        ordered = sorted((p for p in plans if p.index != 0), key=lambda p: p.index)
+        length = CHAIN_POINTS if start is not None else 1
+        chains = []
+        for first in range(0, len(ordered), length):
+            chunk = ordered[first:first + length]
+            wanted = [i for i, p in enumerate(chunk) if p.index in missing]
+            if wanted:
+                chains.append(Chain(tuple(self._task(p) for p in chunk[:wanted[-1] + 1]), start,
+                                    missing))
+        run_chains(chains, self.data.train, self._record, jobs=jobs, executor=executor,
+                   address=address)
+
+    def _anchor_state(self) -> Any:
+        """The anchor fit's backend state, refitting the anchor (unrecorded) after a resume."""
+        if 0 not in self.states:
+            self.states[0] = fit_point(self._task(PointPlan(0)), self.data.train).state
+        return self.states[0]
+
+    def _task(self, plan: PointPlan) -> PointTask:
+        return PointTask(plan.index, self.backend_name, self._request(plan))
 
     def _request(self, plan: PointPlan) -> FitRequest:
         base = self.program.fit_request()
@@ -241,6 +279,8 @@ class _Sweep:
         return FitRequest(base.model, base.terms + extra, base.task, base.seed)
 
     def _record(self, fit: PointFit) -> None:
+        if fit.index == 0:
+            self.states[0] = fit.state
         plan = self.plans[fit.index]
         task = self.program.task
         train = holdout = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from fairspec.frontier import run_frontier
 from fairspec.frontier.axes import measure_split
 from fairspec.frontier.pareto import nondominated
 from fairspec.frontier.plot import plot_frontier
+from fairspec.frontier.points import point_dir
 from tests.frontier.conftest import THREE_GOALS, compiled, write_policy
 
 
@@ -94,3 +97,17 @@ def test_weighted_sum_normalises_weights_by_the_objective_ranges(tmp_path):
         assert dict(point.plan.penalties)["demographic_parity(sex)"] == pytest.approx(expected)
     gaps = [p.values("train")["demographic_parity(sex)"] for p in frontier.points]
     assert gaps[-1] < gaps[0]                            # the heaviest fairness weight lowers the gap
+
+
+def test_chains_in_two_workers_and_a_resumed_chain_give_the_serial_points(tmp_path):
+    program, data = compiled(write_policy(tmp_path / "long", points=13))     # 12 ε points: 2 chains
+    serial = run_frontier(program, data, out=tmp_path / "serial", jobs=1)
+    parallel = run_frontier(program, data, out=tmp_path / "parallel", jobs=2)
+    for index in (3, 11):                   # a point inside each chain, refitted after its head
+        shutil.rmtree(point_dir(serial.points_dir, index))
+    resumed = run_frontier(program, data, out=tmp_path / "serial", jobs=1)
+    assert all(p.meets_bounds for p in serial.points if p.plan.bounds)
+    for a, b, c in zip(serial.points, parallel.points, resumed.points):
+        assert a.values("train") == b.values("train") == c.values("train")
+        assert np.array_equal(serial.model(a.index).coef, parallel.model(b.index).coef)
+        assert np.array_equal(serial.model(a.index).coef, resumed.model(c.index).coef)

@@ -4,6 +4,8 @@ Exact convex requirements (bounded group loss, mean-prediction parity) are const
 cvxpy program. Rate requirements (demographic parity, equalized odds, …) go through the rate
 reduction with a warm-started Newton learner, or, when exact constraints are present too, with the
 constrained cvxpy program as the learner. Monitor and objective terms are left to the caller.
+Every result carries a `WarmStart` as its `state`; handed back as a request's `warm_start` (same
+split), it saves the unconstrained fit and seeds the rate search (see `warm.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fairspec.backends.base import FitRequest, FitResult, Term
 from fairspec.backends.convex.exact import exact_report, solve_exact
 from fairspec.backends.convex.newton import NewtonLearner
 from fairspec.backends.convex.problems import EXACT_FAMILIES
+from fairspec.backends.convex.warm import WarmStart
 from fairspec.backends.linear import LinearModel
 from fairspec.backends.reductions.enforce import check_support, fit_rate_terms, split_terms
 from fairspec.data.spec import Split
@@ -59,19 +62,27 @@ class ConvexBackend:
         started = time.perf_counter()
         l2 = l2_strength(request, train)
         check_support(rate, train)
-        unconstrained = self._unconstrained(family, l2, train)
+        warm = request.warm_start
+        if not (isinstance(warm, WarmStart) and warm.rows == train.n_rows):
+            warm = WarmStart(train.n_rows, self._unconstrained(family, l2, train))
+        unconstrained = warm.unconstrained
         log: tuple[str, ...] = ()
+        state = warm
         if rate:
-            # the search's first round is the unconstrained fit: start there, not at zero
-            learner = ((lambda: NewtonLearner(train.X, _LOSS[family], l2, start=unconstrained))  # type: ignore[arg-type]
+            # the search's first round is the unconstrained fit (or the last warm one): start there
+            first = unconstrained if warm.params is None else warm.params
+            learner = ((lambda: NewtonLearner(train.X, _LOSS[family], l2, start=first))  # type: ignore[arg-type]
                        if not exact
                        else (lambda: ConstrainedLearner(family, l2, train, exact)))
-            fitted = fit_rate_terms(learner, train, rate, method=RATE_LOWERING)
+            fitted = fit_rate_terms(learner, train, rate, method=RATE_LOWERING,
+                                    warm=None if exact else lambda pieces: _predicted(warm, pieces, train))
             params = fitted.chosen.fitted.copy()
             params[-1] += fitted.chosen.shift
             reports += fitted.reports
             log = fitted.log
             prices = {t.id: float("nan") for t in exact}
+            if not exact:
+                state = warm.after(fitted.chosen.fitted, fitted.pieces, fitted.chosen.multipliers)
         elif exact:
             params, prices = solve_exact(family, l2, train, exact)
         else:
@@ -85,7 +96,7 @@ class ConvexBackend:
         order = {t.id: i for i, t in enumerate(request.terms)}
         return FitResult(model, tuple(sorted(reports, key=lambda r: order[r.id])), self.name,
                          solver=_solver_name(rate, exact), seconds=time.perf_counter() - started,
-                         log=log)
+                         log=log, state=state)
 
     @staticmethod
     def _unconstrained(family: str, l2: float, train: Split) -> np.ndarray:
@@ -97,6 +108,14 @@ class ConvexBackend:
         penalty[-1] = 0.0
         gram = design.T @ design / train.n_rows + np.diag(penalty)
         return np.linalg.solve(gram, design.T @ np.asarray(train.y, dtype=np.float64) / train.n_rows)
+
+
+def _predicted(warm: WarmStart, pieces, train: Split) -> tuple[np.ndarray, tuple[float, ...]] | None:
+    """The warm search's first multipliers and the unconstrained model's piece values, or None."""
+    selected = (train.X @ warm.unconstrained[:-1] + warm.unconstrained[-1] >= 0).astype(np.float64)
+    values = tuple(p.value(p.cells.rates(selected), p.cells.overall(selected)) for p in pieces)
+    start = warm.first_multipliers(pieces, values)
+    return None if start is None else (start, values)
 
 
 def _solver_name(rate: tuple[Term, ...], exact: tuple[Term, ...]) -> str:

@@ -42,12 +42,12 @@ class NewtonLearner:
 
     def __init__(self, X: np.ndarray, loss: Loss, l2: float, *, tol: float = 1e-8,
                  max_steps: int = 100, start: np.ndarray | None = None) -> None:
-        X = np.asarray(X, dtype=np.float64)
-        self.design = np.hstack([X, np.ones((X.shape[0], 1))])
+        # X is used as given (no copy, no column of ones): the intercept is handled separately
+        self.X = np.asarray(X, dtype=np.float64)
         self.loss, self.tol, self.max_steps = loss, tol, max_steps
-        self.penalty = np.full(self.design.shape[1], float(l2))
+        self.penalty = np.full(self.X.shape[1] + 1, float(l2))
         self.penalty[-1] = 0.0
-        self.start = np.zeros(self.design.shape[1]) if start is None else np.array(start, float)
+        self.start = np.zeros(self.X.shape[1] + 1) if start is None else np.array(start, float)
         self.factor: tuple | None = None       # Cholesky factor of the last Hessian formed
         self.fresh = False                     # whether it was formed during the last fit
 
@@ -74,7 +74,12 @@ class NewtonLearner:
         return params
 
     def margin(self, params: np.ndarray) -> np.ndarray:
-        return self.design @ params
+        return self.X @ params[:-1] + params[-1]
+
+    def _transposed_product(self, rows: np.ndarray) -> np.ndarray:
+        """[X 1]ᵀ · rows, for a vector or an n × k matrix of per-row values."""
+        products = self.X.T @ rows
+        return np.vstack([products, rows.sum(axis=0)]) if rows.ndim > 1 else np.append(products, rows.sum())
 
     def rate_jacobian(self, params: np.ndarray, cells: list[RateCells]) -> np.ndarray:
         """∂(rate of each cell) / ∂(multiplier of each cell), stacked over `cells`, at `params`.
@@ -85,7 +90,7 @@ class NewtonLearner:
         Gaussian kernel on the margins (Silverman's bandwidth) to turn that into rate changes.
         """
         signs, share, total_weight = self.last_fit
-        margin = self.design @ params
+        margin = self.margin(params)
         _, slope, curve = _loss_parts(self.loss, signs * margin)
         if not self.fresh:          # the factor in hand is from another round's weights
             self.factor, self.fresh = cho_factor(self._hessian(share * curve)), True
@@ -97,22 +102,26 @@ class NewtonLearner:
                                     for c in cells], axis=1)
         support = np.concatenate([np.maximum(c.support, 1) for c in cells]).astype(np.float64)
         cost_change = membership * row_slope * (n_rows / support)
-        pull = self.design.T @ (cost_change * (-slope / total_weight)[:, None])
-        sensitivity = ((membership * row_slope / support) * kernel[:, None]).T @ self.design
+        pull = self._transposed_product(cost_change * (-slope / total_weight)[:, None])
+        sensitivity = self._transposed_product((membership * row_slope / support) * kernel[:, None]).T
         return -sensitivity @ cho_solve(self.factor, pull)
 
     def _hessian(self, curvature: np.ndarray) -> np.ndarray:
-        """X'·diag(curvature)·X + penalty, as (√c·X)'(√c·X) so BLAS takes the symmetric product."""
-        scaled = self.design * np.sqrt(curvature)[:, None]
-        hessian = scaled.T @ scaled
+        """[X 1]'·diag(curvature)·[X 1] + penalty; X'CX as (√c·X)'(√c·X), a symmetric product."""
+        scaled = self.X * np.sqrt(curvature)[:, None]
+        size = self.X.shape[1]
+        hessian = np.empty((size + 1, size + 1))
+        hessian[:size, :size] = scaled.T @ scaled
+        hessian[:size, size] = hessian[size, :size] = self.X.T @ curvature
+        hessian[size, size] = curvature.sum()
         hessian[np.diag_indices_from(hessian)] += self.penalty + 1e-10
         return hessian
 
     def _evaluate(self, params: np.ndarray, signs: np.ndarray, share: np.ndarray):
-        t = signs * (self.design @ params)
+        t = signs * self.margin(params)
         value, slope, curve = _loss_parts(self.loss, t)
         objective = float(share @ value) + 0.5 * float(self.penalty @ params**2)
-        gradient = self.design.T @ (share * slope * signs) + self.penalty * params
+        gradient = self._transposed_product(share * slope * signs) + self.penalty * params
         return objective, gradient, share * curve
 
     def _line_search(self, params, step, value, gradient, signs, share):

@@ -40,6 +40,9 @@ LM_DAMPING = (1e-3, 1.0)
 MIN_GAIN = 5e-4
 # Threshold scan: shares of the rows around the current selection share to try.
 SHIFT_SHARES = np.linspace(-0.04, 0.04, 33)
+# `patience` of a warm-started search: it starts next to the answer, so a round that does not
+# raise the best accuracy by `MIN_GAIN` ends it.
+WARM_PATIENCE = 1
 
 
 class CostSensitiveLearner(Protocol):
@@ -81,7 +84,8 @@ class Solution:
 
 def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
                 *, max_rounds: int = 30, slack: float = 0.1, patience: int = 4,
-                use_jacobian: bool = True) -> Solution:
+                use_jacobian: bool = True, start: np.ndarray | None = None,
+                unconstrained_values: tuple[float, ...] | None = None) -> Solution:
     """Search multipliers until one fitted model meets every piece on the training rows.
 
     Stops at the first round that is feasible at its own threshold with its active pieces within
@@ -90,16 +94,26 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     threshold shift, which costs accuracy), and returns the most accurate feasible round seen. Deterministic: the same learner, data and
     pieces give the same rounds. `use_jacobian=False` ignores a learner's `rate_jacobian` and
     keeps the diagonal model with secant updates.
+
+    Warm start: `start` gives the first round's multipliers (stacked over the pieces' cells)
+    instead of zeros, and then `unconstrained_values` must give each piece's value for the
+    unconstrained model, which round 0 no longer is; the search then stops after `WARM_PATIENCE`
+    rounds without gain instead of `patience`.
     """
     y = np.asarray(y, dtype=np.float64)
     base_cost = 1.0 - 2.0 * y
     sizes = np.array([len(p.cells.labels) for p in pieces])
     support = np.concatenate([np.maximum(p.cells.support, 1) for p in pieces]).astype(np.float64)
-    multipliers = np.zeros(int(sizes.sum()))
+    cold = start is None
+    multipliers = np.zeros(int(sizes.sum())) if cold else np.array(start, dtype=np.float64)
+    if not cold and (unconstrained_values is None or multipliers.shape != (int(sizes.sum()),)):
+        raise ValueError("a warm start needs one multiplier per cell and the unconstrained values")
+    if not cold:
+        patience = min(patience, WARM_PATIENCE)
     response = INITIAL_RESPONSE * len(y) / support      # −∂rate_c/∂λ_c, the diagonal model
     best: Round | None = None
     previous: tuple[np.ndarray, np.ndarray] | None = None
-    unconstrained: tuple[float, ...] = ()
+    unconstrained: tuple[float, ...] = () if cold else tuple(unconstrained_values)  # type: ignore[arg-type]
     least = [np.inf if p.kind == "gap" else -np.inf for p in pieces]
     log: list[str] = []
     anchor: tuple[np.ndarray, float] | None = None     # last accepted multipliers, violation
@@ -115,10 +129,10 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         rates = [p.cells.rates(selected) for p in pieces]
         overall = [p.cells.overall(selected) for p in pieces]
         values = tuple(p.value(r, o) for p, r, o in zip(pieces, rates, overall))
-        if index == 0:
+        if index == 0 and cold:
             unconstrained = values
         round_ = _best_shift(index, fitted, margin, y, pieces, per_piece,
-                             keep_zero=index == 0 and all(map(RatePiece.holds, pieces, values)))
+                             keep_zero=index == 0 and cold and all(map(RatePiece.holds, pieces, values)))
         least = [min(a, v) if p.kind == "gap" else max(a, v)
                  for p, a, v in zip(pieces, least, round_.values)]
         log.append(f"round {index}: values {_fmt(values)} → shift {round_.shift:+.4f} "
@@ -128,7 +142,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
             if best is None or round_.train_accuracy > best.train_accuracy + MIN_GAIN:
                 gained = index
             best = round_
-        if round_.feasible and (index == 0 or (round_.shift == 0.0 and _tight(pieces, round_, slack))):
+        if round_.feasible and ((index == 0 and cold)
+                                or (round_.shift == 0.0 and _tight(pieces, round_, slack))):
             break
         if best is not None and index - gained >= patience:
             break
@@ -233,12 +248,42 @@ def _best_shift(index: int, fitted: Any, margin: np.ndarray, y: np.ndarray,
         candidates += [float(-(ordered[k - 1] + ordered[k]) / 2) for k in np.unique(ranks)
                        if ordered[k] > ordered[k - 1]]
     scored = []
-    for shift in candidates:
-        selected = (margin + shift >= 0).astype(np.float64)
-        values = tuple(p.value(p.cells.rates(selected), p.cells.overall(selected)) for p in pieces)
-        accuracy = float(np.mean(selected == y))
+    for shift, values, accuracy in zip(candidates, *_shifted_measures(margin, y, pieces, candidates)):
         feasible = all(map(RatePiece.holds, pieces, values))
         scored.append((feasible, accuracy, -abs(shift), shift, values))
     chosen = max(scored, key=lambda s: s[:3]) if any(s[0] for s in scored) else scored[0]
     feasible, accuracy, _, shift, values = chosen
     return Round(index, fitted, margin, shift, values, accuracy, feasible, multipliers)
+
+
+def _shifted_measures(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
+                      shifts: list[float]) -> tuple[list[tuple[float, ...]], list[float]]:
+    """Every piece's value and the training accuracy at each threshold shift, in one pass.
+
+    `margin + shift ≥ 0` selects the rows with the largest margins (float addition is monotone),
+    so each shift's selection is a prefix of the rows by falling margin, and every cell's event
+    total is a prefix sum. Events and labels are 0/1, so the totals are whole numbers, exact in
+    any order: the rates equal `RateCells.rates` of the same selection bit for bit.
+    """
+    order = np.argsort(-margin, kind="stable")
+    counts = [int(np.count_nonzero(margin + shift >= 0)) for shift in shifts]
+    labels = y[order]
+    right = np.concatenate([[0.0], np.cumsum(2.0 * labels - 1.0)])     # correct minus wrong
+    accuracies = [float((np.sum(y == 0) + right[k]) / len(y)) for k in counts]
+    per_piece = []
+    for piece in pieces:
+        cells = piece.cells
+        counted = cells.counted
+        base = np.bincount(cells.cell[counted], weights=cells.offset[counted],
+                           minlength=len(cells.labels))
+        steps = np.zeros((len(y) + 1, len(cells.labels)))
+        rows = np.flatnonzero(counted[order])
+        steps[rows + 1, cells.cell[order][rows]] = cells.slope[order][rows]
+        totals = np.cumsum(steps, axis=0)
+        overall_steps = np.concatenate([[0.0], np.cumsum(np.where(counted[order], cells.slope[order], 0.0))])
+        n_counted, offset_total = int(np.count_nonzero(counted)), float(np.sum(cells.offset[counted]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_piece.append([piece.value((base + totals[k]) / cells.support,
+                                          (offset_total + overall_steps[k]) / n_counted)
+                              for k in counts])
+    return [tuple(v) for v in zip(*per_piece)] if pieces else [() for _ in counts], accuracies
