@@ -178,7 +178,7 @@ def comparison(seeds: int, with_peers: bool) -> None:
     base = rows["plain MLP (fairspec, no terms)"]["seconds"][0]
     print(f"\nAdult, sex and race not inputs, MLP 96-64-32-1, Adam 1e-3, batch 256, {EPOCHS} epochs, "
           f"mean ± sd over {seeds} seeds; time relative to the plain MLP ({base:.1f} s)")
-    print(f"| method | time × | test accuracy | test DP gap | train DP gap | predicted positive | probe AUC |")
+    print("| method | time × | test accuracy | test DP gap | train DP gap | predicted positive | probe AUC |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, r in rows.items():
         print(f"| {name} | {r['seconds'][0] / base:.2f} | {r['accuracy'][0]:.4f} ± {r['accuracy'][1]:.4f} "

@@ -156,7 +156,19 @@ def test_train_with_an_objective_picks_the_policys_point_and_select_can_change_i
     policy.write_text(TRADEOFF)
     result = train(policy, out=tmp_path / "runs", n_resamples=50)
     chosen = result.frontier.chosen
-    assert chosen is not None
+    train_split = result.data.train
+    young = train_split.partitions["age"].codes == 0
+
+    def accuracy_and_gap(model):
+        pred = model.predict(train_split.X)
+        return (pred == train_split.y).mean(), abs(pred[young].mean() - pred[~young].mean())
+
+    from fairspec.frontier import read_frontier
+
+    saved, _ = read_frontier(result.run_dir)          # the points as the run folder keeps them
+    measured = {p.index: accuracy_and_gap(saved.model(p.index)) for p in saved.points if p.ok}
+    best = max(acc for acc, gap in measured.values() if gap <= 0.1 + 1e-12)
+    assert measured[chosen][0] == best and measured[chosen][1] <= 0.1 + 1e-12
     assert result.requirements[0].train.value <= 0.1 + 1e-9
     assert (result.run_dir / "frontier.json").is_file()
     assert not list((tmp_path / "runs").glob(".sweep-*"))       # the work folder is cleaned up

@@ -112,7 +112,7 @@ def validation_score(net: Predictor, batch: TensorBatch, terms: TermSet) -> floa
     The information is the adversary's cross-entropy deficit against guessing by group shares;
     this is the training objective at full λ, so early stopping compares like with like.
     """
-    net.train(False)   # evaluation mode (same as net.eval())
+    net.train(False)   # evaluation mode: no dropout
     logit, representation = net(batch.x)
     score = float(F.binary_cross_entropy_with_logits(logit, batch.y))
     score += sum(float(soft.loss(logit, batch)) for soft in terms.soft)
