@@ -97,6 +97,15 @@ class FittedModel(Protocol):
         ...
 
 
+def scores_and_predictions(model: FittedModel, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(`predict_score(X)`, `predict(X)`), in one pass where the model offers `predict_scored`
+    (a linear model's prediction is its score thresholded: one product, not two)."""
+    both = getattr(model, "predict_scored", None)
+    if both is not None:
+        return both(X)
+    return model.predict_score(X), model.predict(X)
+
+
 @dataclass
 class FitResult:
     model: FittedModel

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from fairspec.backends.base import register_loader
+from fairspec.backends.products import matvec
 
 Link = Literal["logit", "identity"]
 
@@ -28,7 +29,7 @@ class LinearModel:
     format: str = "linear-npz"
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(X, dtype=np.float64) @ self.coef + self.intercept
+        return matvec(np.asarray(X, dtype=np.float64), self.coef) + self.intercept
 
     def predict_score(self, X: np.ndarray) -> np.ndarray:
         margin = self.decision_function(X)
@@ -37,10 +38,14 @@ class LinearModel:
         return 0.5 * (1.0 + np.tanh(0.5 * margin))   # a sigmoid that never overflows
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.predict_scored(X)[1]
+
+    def predict_scored(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(`predict_score(X)`, `predict(X)`) from one product X @ coef."""
         score = self.predict_score(X)
         if self.link == "identity":
-            return score
-        return (score >= self.threshold).astype(np.int64)
+            return score, score
+        return score, (score >= self.threshold).astype(np.int64)
 
     def save(self, directory: Path) -> Path:
         path = Path(directory) / "model.npz"

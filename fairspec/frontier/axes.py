@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from fairspec.backends.base import scores_and_predictions
 from fairspec.compiler.ir import CompiledObjective, Goal
 from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
@@ -106,8 +107,7 @@ class SplitMeasure:
 
 def measure_split(axes: tuple[Axis, ...], model: Any, split: Split, task: Task) -> SplitMeasure:
     """Measure every axis of `model` on `split`."""
-    score = model.predict_score(split.X)
-    y_pred = model.predict(split.X)
+    score, y_pred = scores_and_predictions(model, split.X)
     figures = performance(task, split.y, y_pred, score)
     values: dict[str, float] = {}
     groups: dict[str, dict[str, dict[str, Any]]] = {}

@@ -24,6 +24,7 @@ import numpy as np
 
 from fairspec.audit.canonical import canonical_json, sha256_hex
 from fairspec.backends.base import FitRequest, FitResult, FittedModel, backend_names, lowering_for
+from fairspec.backends.products import operator
 from fairspec.compiler.ir import CompiledObjective, Program
 from fairspec.data.spec import PreparedData, Split
 from fairspec.errors import FairspecError
@@ -232,6 +233,8 @@ class _Sweep:
         self.program, self.data, self.objective, self.axes = program, data, objective, axes
         self.backend_name, self.points_dir, self.progress = backend_name, points_dir, progress
         self.points_dir.mkdir(parents=True, exist_ok=True)
+        for split in (data.train, data.holdout):
+            operator(split.X)        # every point is measured on both: products on a CSR copy
         self.finished: dict[int, FrontierPoint] = read_points(points_dir)
         self.plans: dict[int, PointPlan] = {}
         self.states: dict[int, Any] = {}

@@ -13,11 +13,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from fairspec.backends.base import FitRequest, FitResult, Term
-from fairspec.backends.convex.exact import exact_report, solve_exact
 from fairspec.backends.convex.newton import NewtonLearner
-from fairspec.backends.convex.problems import EXACT_FAMILIES
 from fairspec.backends.convex.warm import WarmStart
 from fairspec.backends.linear import LinearModel
 from fairspec.backends.reductions.enforce import check_support, fit_rate_terms, split_terms
@@ -25,6 +24,9 @@ from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
 
 FAMILIES = ("logistic", "linear_svm", "least_squares")
+# Metric families with an exact convex constraint (see problems.py); cvxpy itself is imported
+# only when a fit has one, so rate-only fits (and `import fairspec`) do not pay its import.
+EXACT_FAMILIES = ("group_loss", "score_gap")
 RATE_LOWERING = "lagrangian-reweighting"
 _LOSS = {"logistic": "logistic", "linear_svm": "squared_hinge"}
 
@@ -41,6 +43,8 @@ class ConstrainedLearner:
         self.family, self.l2, self.train, self.exact = family, l2, train, exact
 
     def fit(self, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        from fairspec.backends.convex.exact import solve_exact
+
         return solve_exact(self.family, self.l2, self.train, self.exact, labels, weights)[0]
 
     def margin(self, params: np.ndarray) -> np.ndarray:
@@ -51,7 +55,15 @@ class ConvexBackend:
     name = "cvxpy"
 
     def fit(self, request: FitRequest, train: Split) -> FitResult:
-        """Fit `request.model` on `train` so every hard term holds there; see the module doc."""
+        """Fit `request.model` on `train` so every hard term holds there; see the module doc.
+
+        BLAS runs on one thread: the algebra here is products with X (sparse, or memory-bound)
+        and d × d solves with d ≈ 100, where threads cost more in hand-offs than they save.
+        """
+        with threadpool_limits(1):
+            return self._fit(request, train)
+
+    def _fit(self, request: FitRequest, train: Split) -> FitResult:
         family = request.model.family
         if family not in FAMILIES:
             raise FairspecError(f"the cvxpy backend fits {', '.join(FAMILIES)}, not {family!r}")
@@ -84,13 +96,18 @@ class ConvexBackend:
             if not exact:
                 state = warm.after(fitted.chosen.fitted, fitted.pieces, fitted.chosen.multipliers)
         elif exact:
+            from fairspec.backends.convex.exact import solve_exact
+
             params, prices = solve_exact(family, l2, train, exact)
         else:
             params, prices = unconstrained, {}
         margin = train.X @ params[:-1] + params[-1]
         base_margin = train.X @ unconstrained[:-1] + unconstrained[-1]
-        reports += tuple(exact_report(t, family, margin, base_margin, train, prices[t.id])
-                         for t in exact)
+        if exact:
+            from fairspec.backends.convex.exact import exact_report
+
+            reports += tuple(exact_report(t, family, margin, base_margin, train, prices[t.id])
+                             for t in exact)
         model = LinearModel(coef=params[:-1].copy(), intercept=float(params[-1]),
                             link="identity" if family == "least_squares" else "logit")
         order = {t.id: i for i, t in enumerate(request.terms)}

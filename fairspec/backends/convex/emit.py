@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fairspec.backends.base import FitRequest
-from fairspec.backends.convex.backend import FAMILIES, l2_strength
-from fairspec.backends.convex.problems import EXACT_FAMILIES
-from fairspec.backends.convex.problems import lagrangian_problem
+from fairspec.backends.convex.backend import EXACT_FAMILIES, FAMILIES, l2_strength
 from fairspec.backends.reductions.enforce import split_terms
 from fairspec.backends.reductions.pieces import pieces_for
 from fairspec.data.spec import Split
@@ -20,6 +18,8 @@ def emit_cvxpy(request: FitRequest, train: Split) -> str:
     family = request.model.family
     if family not in FAMILIES:
         raise FairspecError(f"--emit cvxpy covers {', '.join(FAMILIES)}, not {family!r}")
+    from fairspec.backends.convex.problems import lagrangian_problem
+
     rate, exact, _ = split_terms(request, "cvxpy", EXACT_FAMILIES)
     pieces = tuple(p for term in rate for p in pieces_for(term, train))
     program, parameters = lagrangian_problem(family, l2_strength(request, train), train, pieces,

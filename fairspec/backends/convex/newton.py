@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from scipy import sparse
 from scipy.linalg import cho_factor, cho_solve
 
+from fairspec.backends.products import operator
 from fairspec.backends.reductions.cells import RateCells
 
 Loss = Literal["logistic", "squared_hinge"]
@@ -44,6 +46,7 @@ class NewtonLearner:
                  max_steps: int = 100, start: np.ndarray | None = None) -> None:
         # X is used as given (no copy, no column of ones): the intercept is handled separately
         self.X = np.asarray(X, dtype=np.float64)
+        self.operator = operator(self.X)         # X or its CSR copy: the same products
         self.loss, self.tol, self.max_steps = loss, tol, max_steps
         self.penalty = np.full(self.X.shape[1] + 1, float(l2))
         self.penalty[-1] = 0.0
@@ -74,11 +77,11 @@ class NewtonLearner:
         return params
 
     def margin(self, params: np.ndarray) -> np.ndarray:
-        return self.X @ params[:-1] + params[-1]
+        return self.operator @ params[:-1] + params[-1]
 
     def _transposed_product(self, rows: np.ndarray) -> np.ndarray:
         """[X 1]ᵀ · rows, for a vector or an n × k matrix of per-row values."""
-        products = self.X.T @ rows
+        products = self.operator.T @ rows
         return np.vstack([products, rows.sum(axis=0)]) if rows.ndim > 1 else np.append(products, rows.sum())
 
     def rate_jacobian(self, params: np.ndarray, cells: list[RateCells]) -> np.ndarray:
@@ -108,11 +111,15 @@ class NewtonLearner:
 
     def _hessian(self, curvature: np.ndarray) -> np.ndarray:
         """[X 1]'·diag(curvature)·[X 1] + penalty; X'CX as (√c·X)'(√c·X), a symmetric product."""
-        scaled = self.X * np.sqrt(curvature)[:, None]
         size = self.X.shape[1]
         hessian = np.empty((size + 1, size + 1))
-        hessian[:size, :size] = scaled.T @ scaled
-        hessian[:size, size] = hessian[size, :size] = self.X.T @ curvature
+        if sparse.issparse(self.operator):
+            scaled = sparse.csr_array(self.operator.multiply(np.sqrt(curvature)[:, None]))
+            hessian[:size, :size] = (scaled.T @ scaled).toarray()
+        else:
+            scaled = self.X * np.sqrt(curvature)[:, None]
+            hessian[:size, :size] = scaled.T @ scaled
+        hessian[:size, size] = hessian[size, :size] = self.operator.T @ curvature
         hessian[size, size] = curvature.sum()
         hessian[np.diag_indices_from(hessian)] += self.penalty + 1e-10
         return hessian

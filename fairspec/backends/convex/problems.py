@@ -22,7 +22,6 @@ from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
 from fairspec.metrics.expressions import Gap, WorstGroup
 
-EXACT_FAMILIES = ("group_loss", "score_gap")
 # Share of a bound kept free of solver tolerance (Clarabel meets constraints to ~1e-8).
 EXACT_MARGIN = 1e-6
 

@@ -46,6 +46,28 @@ class RatePiece:
         low, high = np.minimum(rates, overall), np.maximum(rates, overall)
         return float(np.min(np.where(high == 0, 1.0, low / np.where(high == 0, 1.0, high))))
 
+    def values(self, rates: np.ndarray, overall: np.ndarray) -> np.ndarray:
+        """`value` of each row of an m × K matrix of cell rates (with m overall rates), at once.
+
+        The same float operations as `value`, row by row, so a row's result equals `value` of it.
+        """
+        if self.kind == "gap":
+            if self.reference == "pairwise":
+                return rates.max(axis=1) - rates.min(axis=1)
+            return np.abs(rates - overall[:, None]).max(axis=1)
+        if self.reference == "pairwise":
+            low, high = rates.min(axis=1), rates.max(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(high == 0, 1.0, low / np.where(high == 0, 1.0, high))
+        low, high = np.minimum(rates, overall[:, None]), np.maximum(rates, overall[:, None])
+        return np.min(np.where(high == 0, 1.0, low / np.where(high == 0, 1.0, high)), axis=1)
+
+    def holds_all(self, values: np.ndarray) -> np.ndarray:
+        """`holds` of each value of an array."""
+        if self.kind == "gap":
+            return values <= self.bound - HOLD_MARGIN
+        return values >= self.bound + HOLD_MARGIN
+
     def holds(self, value: float) -> bool:
         if self.kind == "gap":
             return value <= self.bound - HOLD_MARGIN
