@@ -3,9 +3,12 @@
 Each adversarial term owns one or more heads (one over the cells of its partition, or one per
 attribute of an intersection) fed by the predictor's logit (demographic parity), the logit and
 the label (equalized odds; Zhang, Lemoine & Mitchell 2018), or the last hidden layer. The heads
-take several steps of their own optimiser per predictor step on detached inputs; the predictor
-sees their loss through a gradient-reversal layer (Ganin & Lempitsky 2015) scaled by a weight that
-is 0 during the warm-up and then ramps linearly to λ.
+take `steps` steps of their own optimiser per predictor step: all but the last on detached
+inputs, the last from the predictor's own backward pass, which reaches the predictor through a
+gradient-reversal layer (Ganin & Lempitsky 2015) scaled by a weight that is 0 during the warm-up
+and then ramps linearly to λ (with `projection`, every step is on detached inputs). Sharing that
+pass saves the heads one forward and one backward per predictor step; the heads' optimiser is
+fused Adam, one kernel per step for all their tensors.
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ class AdversarialTerm:
         self.projection = bool(options.get("projection", False))
         self.heads = nn.ModuleList(AdversaryHead(n_inputs, h.n_classes) for h in heads).to(device)
         self.optimizer = torch.optim.Adam(self.heads.parameters(),
-                                          lr=float(options.get("adversary_lr", 1e-3)), foreach=True)
+                                          lr=float(options.get("adversary_lr", 1e-3)), fused=True)
 
     def weight_at(self, progress_epochs: float) -> float:
         return scheduled_weight(progress_epochs, self.weight, self.warmup, self.ramp)
@@ -138,18 +141,33 @@ class AdversarialTerm:
                                                 ignore_index=-1)
         return total
 
-    def train_heads(self, inputs: torch.Tensor, codes: Mapping[str, torch.Tensor]) -> None:
+    def train_heads(self, inputs: torch.Tensor, codes: Mapping[str, torch.Tensor], steps: int) -> None:
         """`steps` optimiser steps of the heads on detached predictor outputs."""
         inputs = inputs.detach()
-        for _ in range(self.steps):
+        for _ in range(steps):
             self.optimizer.zero_grad(set_to_none=True)
             loss = self.loss(inputs, codes)
             if not loss.requires_grad:
                 return
             loss.backward()
-            if self.clip:
-                nn.utils.clip_grad_norm_(self.heads.parameters(), float(self.clip))
-            self.optimizer.step()
+            self.step_heads()
+
+    def shared_loss(self, inputs: torch.Tensor, codes: Mapping[str, torch.Tensor],
+                    weight: float) -> torch.Tensor:
+        """The heads' loss for the predictor's backward pass, with the heads' gradients cleared.
+
+        Backpropagated, it gives the heads their own gradient and the predictor −weight times it
+        (nothing at weight 0); `step_heads` then applies the heads' share.
+        """
+        self.optimizer.zero_grad(set_to_none=True)
+        reversed_inputs = reverse_gradient(inputs, weight) if weight > 0 else inputs.detach()
+        return self.loss(reversed_inputs, codes)
+
+    def step_heads(self) -> None:
+        """One optimiser step of the heads on the gradients they hold (clipped if asked)."""
+        if self.clip:
+            nn.utils.clip_grad_norm_(self.heads.parameters(), float(self.clip))
+        self.optimizer.step()
 
     def prior_entropy(self, codes: Mapping[str, torch.Tensor]) -> float:
         """Cross-entropy of guessing each group by its share: what a head that learns nothing scores."""

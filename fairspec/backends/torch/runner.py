@@ -110,7 +110,7 @@ def _train(net: Predictor, data: TensorData, fit_rows: np.ndarray, valid_rows: n
            strata: np.ndarray, terms: TermSet, params: TrainingParams, rng: np.random.Generator,
            bounds: list[Bound], train: Split) -> TrainingRun:
     optimizer = torch.optim.Adam(net.parameters(), lr=params.lr, weight_decay=params.weight_decay,
-                                 foreach=True)
+                                 fused=True)
     stopper = EarlyStopping(data.batch(valid_rows), params.patience) if valid_rows.size else None
     averager = TailAverage(params.epochs - _averaged_epochs(params, terms))
     picker = HardPicker(bounds, train) if bounds else None
@@ -118,9 +118,8 @@ def _train(net: Predictor, data: TensorData, fit_rows: np.ndarray, valid_rows: n
     epoch = 0
     for epoch in range(params.epochs):
         plan = stratified_batches(strata[fit_rows], params.batch_size, rng, MIN_PER_STRATUM)
-        for step, batch in enumerate(plan):
-            train_step(net, optimizer, data.batch(fit_rows[batch.rows], batch.primary), terms,
-                       epoch + step / len(plan))
+        for step, batch in enumerate(data.batches(plan, fit_rows)):
+            train_step(net, optimizer, batch, terms, epoch + step / len(plan))
         averager.add(net, epoch)
         if picker is not None:
             log.append(picker.consider(net.to_fitted(params.family), epoch + 1, terms))

@@ -55,7 +55,7 @@ def fit_stream(request: FitRequest, batches: Source,
                     net = Predictor(chunk.X.shape[1], params.hidden, params.dropout).to(device)
                     terms = build_terms(request.terms, empty, net, params, device)
                     optimizer = torch.optim.Adam(net.parameters(), lr=params.lr,
-                                                 weight_decay=params.weight_decay, foreach=True)
+                                                 weight_decay=params.weight_decay, fused=True)
                 progress = epoch + (rows_done / rows_per_epoch if rows_per_epoch else 0.0)
                 _train_chunk(net, optimizer, chunk, terms, params, rng, progress,
                              chunk.X.shape[0] / max(rows_per_epoch, 1) if rows_per_epoch else 0.0)
@@ -80,9 +80,8 @@ def _train_chunk(net: Predictor, optimizer: torch.optim.Optimizer, chunk: ArrayB
     data = TensorData.from_arrays(chunk.X, chunk.y, codes, device)
     strata = strata_of([*codes.values(), chunk.y], data.n_rows)
     plan = stratified_batches(strata, params.batch_size, rng, MIN_PER_STRATUM)
-    for step, batch in enumerate(plan):
-        train_step(net, optimizer, data.batch(batch.rows, batch.primary), terms,
-                   progress + chunk_epochs * step / len(plan))
+    for step, batch in enumerate(data.batches(plan)):
+        train_step(net, optimizer, batch, terms, progress + chunk_epochs * step / len(plan))
 
 
 def measure_stream(request: FitRequest, model: NetworkModel, batches: Source,

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from fairspec.backends.torch.adversary import AdversarialTerm, reverse_gradient
+from fairspec.backends.torch.adversary import AdversarialTerm
 from fairspec.backends.torch.lagrangian import LagrangianTerm
 from fairspec.backends.torch.modules import Predictor
 from fairspec.backends.torch.soft import SoftTerm
@@ -51,29 +51,41 @@ def prediction_loss(logit: torch.Tensor, batch: TensorBatch) -> torch.Tensor:
 
 def train_step(net: Predictor, optimizer: torch.optim.Optimizer, batch: TensorBatch,
                terms: TermSet, progress_epochs: float) -> None:
-    """Adversary steps, then one predictor step on loss + penalties − reversed adversary losses."""
-    net.train()
+    """One predictor step on loss + penalties − reversed adversary losses, with the adversaries' steps.
+
+    Each adversary takes `steps − 1` separate steps first and its last one from the predictor's
+    backward pass. With projection every adversary step is separate: the projected gradient is
+    built for the predictor's parameters alone.
+    """
+    if not net.training:        # set once, not per step: train() walks every submodule
+        net.train()
     logit, representation = net(batch.x)
     adversary_inputs = [t.inputs(logit, representation, batch.y) for t in terms.adversarial]
+    projected = any(t.projection for t in terms.adversarial)
     for term, inputs in zip(terms.adversarial, adversary_inputs):
-        term.train_heads(inputs, batch.codes)
+        term.train_heads(inputs, batch.codes, term.steps if projected else term.steps - 1)
     main = prediction_loss(logit, batch)
     for soft in terms.soft:
         main = main + soft.loss(logit, batch)
     for hard in terms.hard:
         main = main + hard.penalty(logit, batch)
-    active = [(t.weight_at(progress_epochs), t, inputs)
-              for t, inputs in zip(terms.adversarial, adversary_inputs)]
-    active = [(weight, t, inputs) for weight, t, inputs in active if weight > 0]
+    weights = [t.weight_at(progress_epochs) for t in terms.adversarial]
     optimizer.zero_grad(set_to_none=True)
-    if any(t.projection for _, t, _ in active):
-        adversary_loss = sum(weight * t.loss(inputs, batch.codes) for weight, t, inputs in active)
-        _projected_backward(net, main, adversary_loss)
+    if projected:
+        active = [(w, t, inputs) for w, t, inputs in zip(weights, terms.adversarial, adversary_inputs)
+                  if w > 0]
+        if active:
+            adversary_loss = sum(w * t.loss(inputs, batch.codes) for w, t, inputs in active)
+            _projected_backward(net, main, adversary_loss)
+        else:
+            main.backward()
     else:
         total = main
-        for weight, term, inputs in active:
-            total = total + term.loss(reverse_gradient(inputs, weight), batch.codes)
+        for weight, term, inputs in zip(weights, terms.adversarial, adversary_inputs):
+            total = total + term.shared_loss(inputs, batch.codes, weight)
         total.backward()
+        for term in terms.adversarial:
+            term.step_heads()
     if terms.clip:
         nn.utils.clip_grad_norm_(net.parameters(), terms.clip)
     optimizer.step()
