@@ -111,9 +111,11 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
 
     The implicit-function Jacobian captures how cells pull on each other (TPR and FPR of one
     group) but its kernel-smoothed rates are noisy on small cells; the diagonal secant model is
-    cruder and steadier, so each catches cases the other misses. A warm `start` (multipliers,
-    unconstrained values) seeds a first search of `WARM_ROUNDS` rounds; if it finds nothing, the
-    cold search runs.
+    cruder and steadier, so each catches cases the other misses. The diagonal search also runs
+    when the Jacobian's found feasible rounds only far from their own thresholds (its multipliers
+    never brought the rates close), and the more accurate answer is kept. A warm `start`
+    (multipliers, unconstrained values) seeds a first search of `WARM_ROUNDS` rounds; if it finds
+    nothing, the cold search runs.
     """
     if start is not None:
         warm = solve_rates(make_learner(), train.y, pieces, max_rounds=min(max_rounds, WARM_ROUNDS),
@@ -122,14 +124,17 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
             return warm
     solution = solve_rates(make_learner(), train.y, pieces, max_rounds=max_rounds)
     learner = make_learner()
-    if solution.best is not None or not hasattr(learner, "rate_jacobian"):
+    if solution.near or not hasattr(learner, "rate_jacobian"):
         return solution
     retry = solve_rates(learner, train.y, pieces, max_rounds=max_rounds, use_jacobian=False)
-    log = solution.log + ("no feasible round with the Jacobian; diagonal model:",) + retry.log
-    return Solution(retry.best, retry.unconstrained_values,
+    why = "no feasible round" if solution.best is None else "feasible rounds only far from their thresholds"
+    log = solution.log + (f"{why} with the Jacobian; diagonal model:",) + retry.log
+    best = max((s.best for s in (solution, retry) if s.best is not None),
+               key=lambda r: r.train_accuracy, default=None)
+    return Solution(best, solution.unconstrained_values,
                     tuple(min(a, b) if p.kind == "gap" else max(a, b) for p, a, b
                           in zip(pieces, solution.least_values, retry.least_values)),
-                    solution.rounds + retry.rounds, log)
+                    solution.rounds + retry.rounds, log, solution.near or retry.near)
 
 
 def _pieces(terms: tuple[Term, ...], train: Split) -> tuple[RatePiece, ...]:

@@ -85,6 +85,7 @@ class Solution:
     least_values: tuple[float, ...]    # per piece, its best value over the rounds
     rounds: int
     log: tuple[str, ...]
+    near: bool = False                 # some round was feasible near its own threshold
 
 
 def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
@@ -178,7 +179,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
                 else _damped_solve(jacobian, targets - stacked, damping))
         limit = MAX_COST_STEP * support / len(y)
         multipliers = multipliers + np.clip(move, -limit, limit)
-    return Solution(best, unconstrained, tuple(least), index + 1, tuple(log))
+    return Solution(best, unconstrained, tuple(least), index + 1, tuple(log), best_near > -np.inf)
 
 
 def _damped_solve(jacobian: np.ndarray, wanted: np.ndarray, damping: float) -> np.ndarray:
