@@ -5,6 +5,9 @@ One split and one preprocessing for every method: UCI Adult (adult.data / adult.
 model inputs) and German credit (70/30 stratified split, seed 0). Every method fits a logistic
 regression with the same strength (scikit-learn's C = 1). Gaps are pairwise (worst pair of groups)
 on train and test; EG's gaps are of its randomized predictions, drawn with a fixed seed.
+Peers: `EG` (ExponentiatedGradient at the bound), `GS` (GridSearch at the bound) and `EGm`: EG at
+the loosest `difference_bound` (0.75, 0.5, 0.35 or 0.25 × the bound) whose realised pairwise gap
+on train meets the bound, so that its accuracy is compared at the gap fairspec must meet.
 """
 
 from __future__ import annotations
@@ -112,18 +115,37 @@ def run_case(data: str, train: Split, test: Split, name: str, attribute: str, bo
         row.update(fs_note=error.message)
     sensitive = train.partitions[attribute].codes
     for peer in peers:
-        learner = LogisticRegression(solver="liblinear")
-        constraint = PEERS[name](difference_bound=bound)
-        method = (ExponentiatedGradient(learner, constraint) if peer == "EG"
-                  else GridSearch(learner, constraint, grid_size=41 if attribute == "sex" else 10))
-        _, seconds = _timed(lambda: method.fit(train.X, train.y, sensitive_features=sensitive))
-        kwargs = {"random_state": 0} if peer == "EG" else {}
-        pred_train, pred_test = method.predict(train.X, **kwargs), method.predict(test.X, **kwargs)
-        row.update({f"{peer}_s": seconds, f"{peer}_acc": float(np.mean(pred_test == test.y)),
-                    f"{peer}_train": pairwise_gap(name, train.y, pred_train, sensitive),
-                    f"{peer}_test": pairwise_gap(name, test.y, pred_test,
-                                                 test.partitions[attribute].codes)})
+        # EGm: EG at the loosest difference_bound whose pairwise train gap meets the bound
+        for factor in (MATCH_FACTORS if peer == "EGm" else (1.0,)):
+            seconds, accuracy, gap_train, gap_test, used = _peer_fit(peer, name, attribute,
+                                                                     bound * factor, train, test)
+            if gap_train <= bound:
+                break
+        row.update({f"{peer}_s": seconds, f"{peer}_acc": accuracy, f"{peer}_train": gap_train,
+                    f"{peer}_test": gap_test})
+        if peer == "EGm":
+            row["EGm_bound"] = used
     return row
+
+
+# EGm tries these multiples of the bound as difference_bound, loosest first (its time is the
+# one fit it reports, not the search for it).
+MATCH_FACTORS = (0.75, 0.5, 0.35, 0.25)
+
+
+def _peer_fit(peer: str, name: str, attribute: str, bound: float, train: Split, test: Split):
+    """(seconds, test accuracy, pairwise train gap, pairwise test gap, bound) of one peer fit."""
+    sensitive = train.partitions[attribute].codes
+    learner = LogisticRegression(solver="liblinear")
+    constraint = PEERS[name](difference_bound=bound)
+    method = (GridSearch(learner, constraint, grid_size=41 if attribute == "sex" else 10)
+              if peer == "GS" else ExponentiatedGradient(learner, constraint))
+    _, seconds = _timed(lambda: method.fit(train.X, train.y, sensitive_features=sensitive))
+    kwargs = {} if peer == "GS" else {"random_state": 0}
+    pred_train, pred_test = method.predict(train.X, **kwargs), method.predict(test.X, **kwargs)
+    return (seconds, float(np.mean(pred_test == test.y)),
+            pairwise_gap(name, train.y, pred_train, sensitive),
+            pairwise_gap(name, test.y, pred_test, test.partitions[attribute].codes), bound)
 
 
 def main(argv: list[str]) -> int:
