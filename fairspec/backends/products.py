@@ -2,50 +2,69 @@
 
 One-hot encoded tables are mostly zeros (Adult's training matrix: about 13 % non-zero), and
 products with them are memory-bound, so a CSR copy, several times smaller, makes every X @ w and
-Xᵀ @ r several times faster. The copy is made once per matrix and remembered for as long as the
-matrix lives (the same training and holdout matrices are multiplied thousands of times in a
-rate search or a frontier sweep); the matrix must not be modified in place meanwhile. Only a
-learner asks for the copy (`operator`); `matvec` uses one already made and never makes one, since
-converting costs more than a single dense product.
+Xᵀ @ r several times faster. A copy lives only inside a `remembering(X)` block — one fit, or one
+frontier sweep over fits and measurements — because it is keyed by the matrix's identity: a caller
+may change a matrix in place between two fits, never during one. Outside such blocks `operator`
+and `matvec` use the matrix as it is.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 
 # Below this share of non-zero entries, products run on the CSR copy.
 SPARSE_DENSITY = 0.3
-# Matrices remembered at once (a training and a holdout matrix, and a few more).
-REMEMBERED = 4
-_remembered: list[tuple[weakref.ref, Any]] = []
+# id(X) -> [weak reference to X, its CSR copy (None: X is dense), open blocks holding it]
+_held: dict[int, list[Any]] = {}
+
+
+@contextmanager
+def remembering(*matrices: np.ndarray) -> Iterator[None]:
+    """Within the block, products with each of `matrices` (float64, 2-D) use one CSR copy of it,
+    made on entry when it is sparse enough; blocks nest, and the copy goes with the outermost."""
+    keys = [_hold(X) for X in matrices]
+    try:
+        yield
+    finally:
+        for key in keys:
+            _release(key)
 
 
 def operator(X: np.ndarray) -> Any:
-    """X itself, or its CSR copy when sparse enough; both give the same products (up to the order
-    of float sums). `X` must be a float64 2-D ndarray."""
-    known = _known(X)
-    if known is not None:
-        return known
-    from scipy import sparse
-
-    copy = None if np.count_nonzero(X) > SPARSE_DENSITY * X.size else sparse.csr_array(X)
-    _remembered[:] = [entry for entry in _remembered if entry[0]() is not None][-(REMEMBERED - 1):]
-    _remembered.append((weakref.ref(X), copy))     # never X itself: it must stay collectable
-    return X if copy is None else copy
+    """X's CSR copy inside a `remembering(X)` block when X is sparse enough, else X itself; both
+    give the same products up to the order of float sums."""
+    entry = _held.get(id(X))
+    if entry is None or entry[0]() is not X or entry[1] is None:
+        return X
+    return entry[1]
 
 
 def matvec(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """X @ w, on X's CSR copy if `operator` made one."""
-    known = _known(X)
-    return (X if known is None else known) @ w
+    """X @ w, on X's CSR copy inside a `remembering(X)` block."""
+    return operator(X) @ w
 
 
-def _known(X: np.ndarray) -> Any:
-    """What `operator` answered for X before (X or its copy), or None."""
-    for ref, copy in _remembered:
-        if ref() is X:
-            return X if copy is None else copy
-    return None
+def _hold(X: np.ndarray) -> int:
+    key = id(X)
+    entry = _held.get(key)
+    if entry is not None and entry[0]() is X:
+        entry[2] += 1
+        return key
+    from scipy import sparse
+
+    dense = np.count_nonzero(X) > SPARSE_DENSITY * X.size
+    _held[key] = [weakref.ref(X), None if dense else sparse.csr_array(X), 1]
+    return key
+
+
+def _release(key: int) -> None:
+    entry = _held.get(key)
+    if entry is None:
+        return
+    entry[2] -= 1
+    if entry[2] <= 0:
+        del _held[key]

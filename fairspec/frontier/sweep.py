@@ -24,7 +24,7 @@ import numpy as np
 
 from fairspec.audit.canonical import canonical_json, sha256_hex
 from fairspec.backends.base import FitRequest, FitResult, FittedModel, backend_names, lowering_for
-from fairspec.backends.products import operator
+from fairspec.backends.products import remembering
 from fairspec.compiler.ir import CompiledObjective, Program
 from fairspec.data.spec import PreparedData, Split
 from fairspec.errors import FairspecError
@@ -123,13 +123,15 @@ def run_frontier(program: Program, data: PreparedData, *, out: str | Path = "run
     backend_name, notes = sweep_backend(program, method, axes)
     work_dir = Path(out) / f".sweep-{sweep_key(program, data, compiled, method, n_points, backend_name)[:16]}"
     sweep = _Sweep(program, data, compiled, axes, backend_name, work_dir / "points", progress)
-    anchor = sweep.finished.get(0) or sweep.run([PointPlan(0)], 1, executor, address)[0]
-    if not anchor.ok:
-        raise FairspecError(f"the anchor of objective {compiled.name!r} (the policy's own terms) is "
-                            f"infeasible: {anchor.message}")
-    assert anchor.train is not None
-    plans = plan_points(method, axes, anchor.train, n_points, _base_rate(data.train, program.task))
-    sweep.run_chained(plans, jobs, executor, address)
+    # every point is fitted on train and measured on both splits: one CSR copy of each for all
+    with remembering(data.train.X, data.holdout.X):
+        anchor = sweep.finished.get(0) or sweep.run([PointPlan(0)], 1, executor, address)[0]
+        if not anchor.ok:
+            raise FairspecError(f"the anchor of objective {compiled.name!r} (the policy's own terms) "
+                                f"is infeasible: {anchor.message}")
+        assert anchor.train is not None
+        plans = plan_points(method, axes, anchor.train, n_points, _base_rate(data.train, program.task))
+        sweep.run_chained(plans, jobs, executor, address)
     measured = tuple(sweep.finished[p.index] for p in plans)
     chosen_choice = _choice_node(program, compiled)
     result = summarise(compiled.name, method, backend_name, program.seed, axes, measured,
@@ -233,8 +235,6 @@ class _Sweep:
         self.program, self.data, self.objective, self.axes = program, data, objective, axes
         self.backend_name, self.points_dir, self.progress = backend_name, points_dir, progress
         self.points_dir.mkdir(parents=True, exist_ok=True)
-        for split in (data.train, data.holdout):
-            operator(split.X)        # every point is measured on both: products on a CSR copy
         self.finished: dict[int, FrontierPoint] = read_points(points_dir)
         self.plans: dict[int, PointPlan] = {}
         self.states: dict[int, Any] = {}

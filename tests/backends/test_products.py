@@ -1,4 +1,4 @@
-"""Products with a feature matrix on its CSR copy: same values, made once, never keeping X alive."""
+"""Products with a feature matrix on its CSR copy: same values, only inside a block, never stale."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import weakref
 import numpy as np
 from scipy import sparse
 
-from fairspec.backends import products
-from fairspec.backends.products import matvec, operator
+from fairspec.backends.products import matvec, operator, remembering
 
 
 def _one_hot_like(rows: int = 400, seed: int = 0) -> np.ndarray:
@@ -20,32 +19,48 @@ def _one_hot_like(rows: int = 400, seed: int = 0) -> np.ndarray:
     return X
 
 
-def test_a_sparse_matrix_gets_one_csr_copy_with_the_same_products():
+def test_inside_a_block_a_sparse_matrix_has_one_csr_copy_with_the_same_products():
     X = _one_hot_like()
     w = np.random.default_rng(1).normal(size=X.shape[1])
-    first = operator(X)
-    assert sparse.issparse(first) and operator(X) is first          # made once
-    np.testing.assert_allclose(first @ w, X @ w, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(matvec(X, w), X @ w, rtol=1e-12, atol=1e-12)
+    with remembering(X):
+        copy = operator(X)
+        assert sparse.issparse(copy) and operator(X) is copy           # made once
+        np.testing.assert_allclose(copy @ w, X @ w, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(matvec(X, w), X @ w, rtol=1e-12, atol=1e-12)
+    assert operator(X) is X                                            # gone with the block
+
+
+def test_blocks_nest_and_the_copy_goes_with_the_outermost():
+    X = _one_hot_like(seed=2)
+    with remembering(X):
+        outer = operator(X)
+        with remembering(X):
+            assert operator(X) is outer
+        assert operator(X) is outer
+    assert operator(X) is X
 
 
 def test_a_dense_matrix_is_used_as_it_is():
     X = np.random.default_rng(2).normal(size=(50, 4))
-    assert operator(X) is X
+    with remembering(X):
+        assert operator(X) is X
 
 
-def test_matvec_never_converts_a_matrix_it_was_not_given_by_operator():
+def test_a_matrix_changed_between_blocks_is_never_multiplied_stale():
     X = _one_hot_like(seed=3)
     w = np.ones(X.shape[1])
-    assert np.array_equal(matvec(X, w), X @ w)                       # the plain dense product
-    assert products._known(X) is None                                # and nothing remembered
+    with remembering(X):
+        matvec(X, w)
+    X[:, 1] += 5.0                                                     # the caller edits it
+    with remembering(X):
+        np.testing.assert_allclose(matvec(X, w), X @ w, rtol=1e-12)
 
 
-def test_remembering_a_matrix_does_not_keep_it_alive():
+def test_after_the_block_nothing_keeps_the_matrix_alive():
     X = _one_hot_like(seed=4)
-    dense = np.random.default_rng(5).normal(size=(20, 3))
-    operator(X), operator(dense)
-    refs = weakref.ref(X), weakref.ref(dense)
-    del X, dense
+    ref = weakref.ref(X)
+    with remembering(X):
+        operator(X)
+    del X
     gc.collect()
-    assert refs[0]() is None and refs[1]() is None
+    assert ref() is None

@@ -19,6 +19,7 @@ from fairspec.backends.base import FitRequest, FitResult, Term
 from fairspec.backends.convex.newton import NewtonLearner
 from fairspec.backends.convex.warm import WarmStart
 from fairspec.backends.linear import LinearModel
+from fairspec.backends.products import remembering
 from fairspec.backends.reductions.enforce import check_support, fit_rate_terms, split_terms
 from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
@@ -59,8 +60,9 @@ class ConvexBackend:
 
         BLAS runs on one thread: the algebra here is products with X (sparse, or memory-bound)
         and d × d solves with d ≈ 100, where threads cost more in hand-offs than they save.
+        Products with a sparse X run on one CSR copy for the whole fit (`products.remembering`).
         """
-        with threadpool_limits(1):
+        with threadpool_limits(1), remembering(train.X):
             return self._fit(request, train)
 
     def _fit(self, request: FitRequest, train: Split) -> FitResult:
