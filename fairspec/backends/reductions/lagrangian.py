@@ -35,8 +35,8 @@ MAX_HALVINGS = 3
 # low, so a weakly answering direction (the FPR gap of equalized odds) still moves, is raised
 # tenfold by a step that overshot and lowered threefold by one that did not, within these limits.
 LM_DAMPING = (1e-3, 1.0)
-# A feasible round must beat the best one's training accuracy by this much to restart the
-# `patience` count (it is kept if more accurate at all): tiny gains do not prolong the search.
+# A near round must beat the best near one's training accuracy by this much to restart the
+# `patience` count (any more accurate feasible round is kept): tiny gains do not prolong the search.
 MIN_GAIN = 5e-4
 # A round is "near" feasibility when a threshold moving at most this share of the rows from its
 # own meets every piece; only near rounds start the `patience` count, so a far threshold that
@@ -98,8 +98,9 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     `slack` (a share of the room each metric has) of their bound, or `patience` rounds after the
     last near round (feasible within `NEAR_SHARE` of its own threshold) that raised the best near
     accuracy by `MIN_GAIN`, and returns the most accurate feasible round seen, at whatever
-    threshold. Deterministic: the same learner, data and pieces give the same rounds. `use_jacobian=False` ignores a learner's `rate_jacobian` and
-    keeps the diagonal model with secant updates.
+    threshold. Deterministic: the same learner, data and pieces give the same rounds.
+    `use_jacobian=False` ignores a learner's `rate_jacobian` and keeps the diagonal model with
+    secant updates.
 
     Warm start: `start` gives the first round's multipliers (stacked over the pieces' cells)
     instead of zeros, and then `unconstrained_values` must give each piece's value for the
@@ -148,7 +149,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         if round_.feasible and (best is None or round_.train_accuracy > best.train_accuracy):
             best = round_
         # a warm search starts next to the answer: any feasible round counts as near there
-        if (round_.near or (round_.feasible and not cold)) and round_.train_accuracy > best_near + MIN_GAIN:
+        near = round_.near or (round_.feasible and not cold)
+        if near and round_.train_accuracy > best_near + MIN_GAIN:
             gained, best_near = index, round_.train_accuracy
         if round_.feasible and ((index == 0 and cold and round_.shift == 0.0)
                                 or (round_.shift == 0.0 and _tight(pieces, round_, slack))):
