@@ -32,20 +32,24 @@ class LinearModel:
         return matvec(np.asarray(X, dtype=np.float64), self.coef) + self.intercept
 
     def predict_score(self, X: np.ndarray) -> np.ndarray:
-        margin = self.decision_function(X)
-        if self.link == "identity":
-            return margin
-        return 0.5 * (1.0 + np.tanh(0.5 * margin))   # a sigmoid that never overflows
+        return self.predict_scored(X)[0]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.predict_scored(X)[1]
 
     def predict_scored(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(`predict_score(X)`, `predict(X)`) from one product X @ coef."""
-        score = self.predict_score(X)
+        """(`predict_score(X)`, `predict(X)`) from one product X @ coef.
+
+        At the default threshold 0.5 a row is predicted 1 where its margin is ≥ 0 — the rule the
+        fitting backends measure with — rather than where the rounded sigmoid is ≥ 0.5, which
+        also holds for margins within 1e-16 below 0.
+        """
+        margin = self.decision_function(X)
         if self.link == "identity":
-            return score, score
-        return score, (score >= self.threshold).astype(np.int64)
+            return margin, margin
+        score = 0.5 * (1.0 + np.tanh(0.5 * margin))   # a sigmoid that never overflows
+        selected = margin >= 0 if self.threshold == 0.5 else score >= self.threshold
+        return score, selected.astype(np.int64)
 
     def save(self, directory: Path) -> Path:
         path = Path(directory) / "model.npz"

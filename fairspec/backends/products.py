@@ -10,6 +10,7 @@ and `matvec` use the matrix as it is.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -20,6 +21,7 @@ import numpy as np
 SPARSE_DENSITY = 0.3
 # id(X) -> [weak reference to X, its CSR copy (None: X is dense), open blocks holding it]
 _held: dict[int, list[Any]] = {}
+_lock = threading.Lock()          # blocks may open and close from several threads
 
 
 @contextmanager
@@ -50,21 +52,29 @@ def matvec(X: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _hold(X: np.ndarray) -> int:
     key = id(X)
-    entry = _held.get(key)
-    if entry is not None and entry[0]() is X:
-        entry[2] += 1
-        return key
+    with _lock:
+        entry = _held.get(key)
+        if entry is not None and entry[0]() is X:
+            entry[2] += 1
+            return key
     from scipy import sparse
 
     dense = np.count_nonzero(X) > SPARSE_DENSITY * X.size
-    _held[key] = [weakref.ref(X), None if dense else sparse.csr_array(X), 1]
+    copy = None if dense else sparse.csr_array(X)
+    with _lock:
+        entry = _held.get(key)
+        if entry is not None and entry[0]() is X:    # another thread made one meanwhile
+            entry[2] += 1
+        else:
+            _held[key] = [weakref.ref(X), copy, 1]
     return key
 
 
 def _release(key: int) -> None:
-    entry = _held.get(key)
-    if entry is None:
-        return
-    entry[2] -= 1
-    if entry[2] <= 0:
-        del _held[key]
+    with _lock:
+        entry = _held.get(key)
+        if entry is None:
+            return
+        entry[2] -= 1
+        if entry[2] <= 0:
+            del _held[key]

@@ -20,7 +20,7 @@ from fairspec.backends.convex.newton import NewtonLearner
 from fairspec.backends.convex.warm import WarmStart
 from fairspec.backends.linear import LinearModel
 from fairspec.backends.products import remembering
-from fairspec.backends.reductions.enforce import check_support, fit_rate_terms, split_terms
+from fairspec.backends.reductions.enforce import WarmGuess, check_support, fit_rate_terms, split_terms
 from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
 
@@ -96,7 +96,8 @@ class ConvexBackend:
             log = fitted.log
             prices = {t.id: float("nan") for t in exact}
             if not exact:
-                state = warm.after(fitted.chosen.fitted, fitted.pieces, fitted.chosen.multipliers)
+                state = warm.after(fitted.chosen.fitted, fitted.pieces, fitted.chosen.multipliers,
+                                   fitted.chosen.train_accuracy)
         elif exact:
             from fairspec.backends.convex.exact import solve_exact
 
@@ -129,12 +130,13 @@ class ConvexBackend:
         return np.linalg.solve(gram, design.T @ np.asarray(train.y, dtype=np.float64) / train.n_rows)
 
 
-def _predicted(warm: WarmStart, pieces, train: Split) -> tuple[np.ndarray, tuple[float, ...]] | None:
-    """The warm search's first multipliers and the unconstrained model's piece values, or None."""
+def _predicted(warm: WarmStart, pieces, train: Split) -> WarmGuess | None:
+    """The warm search's first multipliers, the unconstrained model's piece values and the last
+    fit's training accuracy; None when the warm start has no path for these pieces."""
     selected = (train.X @ warm.unconstrained[:-1] + warm.unconstrained[-1] >= 0).astype(np.float64)
     values = tuple(p.value(p.cells.rates(selected), p.cells.overall(selected)) for p in pieces)
     start = warm.first_multipliers(pieces, values)
-    return None if start is None else (start, values)
+    return None if start is None else WarmGuess(start, values, warm.accuracy)
 
 
 def _solver_name(rate: tuple[Term, ...], exact: tuple[Term, ...]) -> str:

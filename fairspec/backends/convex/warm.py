@@ -29,6 +29,7 @@ class WarmStart:
     unconstrained: np.ndarray                  # `[w..., b]` of the plain fit
     params: np.ndarray | None = None           # the last rate fit's `[w..., b]`, before its shift
     path: Mapping[str, tuple[tuple[float, np.ndarray], ...]] = field(default_factory=dict)
+    accuracy: float | None = None              # the last rate fit's training accuracy
 
     def first_multipliers(self, pieces: tuple[RatePiece, ...], unconstrained_values: tuple[float, ...]
                           ) -> np.ndarray | None:
@@ -44,13 +45,15 @@ class WarmStart:
         return np.concatenate(predicted) if known else None
 
     def after(self, params: np.ndarray, pieces: tuple[RatePiece, ...],
-              multipliers: tuple[np.ndarray, ...]) -> "WarmStart":
-        """The warm start for the next fit, once this one chose `params` and `multipliers`."""
+              multipliers: tuple[np.ndarray, ...], accuracy: float) -> "WarmStart":
+        """The warm start for the next fit, once this one chose `params` and `multipliers` and
+        reached `accuracy` on train."""
         path = dict(self.path)
         for key, piece, chosen in zip(piece_keys(pieces), pieces, multipliers):
             path[key] = (path.get(key, ()) + ((piece.bound, np.array(chosen, dtype=np.float64)),)
                          )[-PATH_LENGTH:]
-        return WarmStart(self.rows, self.unconstrained, np.array(params, dtype=np.float64), path)
+        return WarmStart(self.rows, self.unconstrained, np.array(params, dtype=np.float64), path,
+                         float(accuracy))
 
 
 def piece_keys(pieces: tuple[RatePiece, ...]) -> list[str]:

@@ -22,9 +22,22 @@ from fairspec.errors import FairspecError
 
 RATE_FAMILIES = ("rate_gap", "rate_ratio")
 PASSIVE_MODES = ("monitor", "objective")
+# A chosen model at most this much more accurate on train than always predicting the majority
+# label is reported as near-constant: the bounds hold, but by selecting almost no one (or all).
+NEAR_CONSTANT = 0.005
 # Rounds a warm-started search gets before the cold search takes over: started near the answer,
 # it finds a feasible round in 1–3 rounds when it finds one at all.
 WARM_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class WarmGuess:
+    """Where a warm-started search begins: multipliers stacked over the pieces' cells, each
+    piece's value for the unconstrained model, and the previous fit's training accuracy."""
+
+    multipliers: np.ndarray
+    unconstrained_values: tuple[float, ...]
+    accuracy: float | None = None
 
 
 @dataclass(frozen=True)
@@ -85,12 +98,11 @@ def split_terms(request: FitRequest, backend_name: str, exact_families: tuple[st
 
 def fit_rate_terms(make_learner: Callable[[], CostSensitiveLearner], train: Split,
                    terms: tuple[Term, ...], *, method: str, max_rounds: int = 30,
-                   warm: Callable[[tuple[RatePiece, ...]], tuple[np.ndarray, tuple[float, ...]] | None]
-                   | None = None) -> RateFit:
+                   warm: Callable[[tuple[RatePiece, ...]], WarmGuess | None] | None = None) -> RateFit:
     """The most accurate round meeting every term on `train`, or InfeasibleError with a conflict.
 
-    `warm`, given the pieces, may return (first multipliers, unconstrained values) to start the
-    search from (see `solve_rates`); a search that finds nothing from there is rerun cold.
+    `warm`, given the pieces, may return a `WarmGuess` to start the search from (see
+    `solve_rates`); a search that finds no near round from there is rerun cold.
     """
     check_support(terms, train)
     pieces = _pieces(terms, train)
@@ -100,13 +112,16 @@ def fit_rate_terms(make_learner: Callable[[], CostSensitiveLearner], train: Spli
         raise _conflict(make_learner, train, terms, solution, max_rounds)
     chosen = solution.best
     selected = (chosen.margin + chosen.shift >= 0).astype(np.float64)
-    reports = tuple(_report(term, pieces, chosen, solution, selected, method) for term in terms)
+    share = float(np.mean(train.y))
+    collapsed = chosen.train_accuracy <= max(share, 1.0 - share) + NEAR_CONSTANT
+    reports = tuple(_report(term, pieces, chosen, solution, selected, method, collapsed)
+                    for term in terms)
     return RateFit(chosen, reports, solution.log, pieces)
 
 
 def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
            pieces: tuple[RatePiece, ...], max_rounds: int,
-           start: tuple[np.ndarray, tuple[float, ...]] | None = None) -> Solution:
+           start: WarmGuess | None = None) -> Solution:
     """The search with the learner's own rate Jacobian, then, if that finds nothing, without it.
 
     The implicit-function Jacobian captures how cells pull on each other (TPR and FPR of one
@@ -114,27 +129,37 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     cruder and steadier, so each catches cases the other misses. The diagonal search also runs
     when the Jacobian's found feasible rounds only far from their own thresholds (its multipliers
     never brought the rates close), and the more accurate answer is kept. A warm `start`
-    (multipliers, unconstrained values) seeds a first search of `WARM_ROUNDS` rounds; if it finds
-    nothing, the cold search runs.
+    (multipliers, unconstrained values) seeds a first search of `WARM_ROUNDS` rounds; unless it
+    finds a round feasible near its own threshold, the cold search runs too (the extrapolated
+    model's far thresholds can be much less accurate), and the more accurate answer is kept.
     """
+    warm = None
     if start is not None:
         warm = solve_rates(make_learner(), train.y, pieces, max_rounds=min(max_rounds, WARM_ROUNDS),
-                           start=start[0], unconstrained_values=start[1])
-        if warm.best is not None:
+                           start=start.multipliers, unconstrained_values=start.unconstrained_values,
+                           reference_accuracy=start.accuracy)
+        if warm.near:
             return warm
     solution = solve_rates(make_learner(), train.y, pieces, max_rounds=max_rounds)
+    if warm is not None and warm.best is not None:      # far-feasible only: keep the better
+        solution = _better(warm, solution, pieces, "no near round from the warm start; cold search:")
     learner = make_learner()
     if solution.near or not hasattr(learner, "rate_jacobian"):
         return solution
     retry = solve_rates(learner, train.y, pieces, max_rounds=max_rounds, use_jacobian=False)
     why = "no feasible round" if solution.best is None else "feasible rounds only far from their thresholds"
-    log = solution.log + (f"{why} with the Jacobian; diagonal model:",) + retry.log
-    best = max((s.best for s in (solution, retry) if s.best is not None),
+    return _better(solution, retry, pieces, f"{why} with the Jacobian; diagonal model:")
+
+
+def _better(first: Solution, second: Solution, pieces: tuple[RatePiece, ...], why: str) -> Solution:
+    """Two searches as one: the more accurate best round, both logs, the least values of both."""
+    best = max((s.best for s in (first, second) if s.best is not None),
                key=lambda r: r.train_accuracy, default=None)
-    return Solution(best, solution.unconstrained_values,
+    return Solution(best, first.unconstrained_values,
                     tuple(min(a, b) if p.kind == "gap" else max(a, b) for p, a, b
-                          in zip(pieces, solution.least_values, retry.least_values)),
-                    solution.rounds + retry.rounds, log, solution.near or retry.near)
+                          in zip(pieces, first.least_values, second.least_values)),
+                    first.rounds + second.rounds, first.log + (why,) + second.log,
+                    first.near or second.near)
 
 
 def _pieces(terms: tuple[Term, ...], train: Split) -> tuple[RatePiece, ...]:
@@ -142,15 +167,20 @@ def _pieces(terms: tuple[Term, ...], train: Split) -> tuple[RatePiece, ...]:
 
 
 def _report(term: Term, pieces: tuple[RatePiece, ...], chosen: Round, solution: Solution,
-            selected: np.ndarray, method: str) -> TermReport:
+            selected: np.ndarray, method: str, collapsed: bool) -> TermReport:
     own = [i for i, p in enumerate(pieces) if p.term_id == term.id]
     price = sum(_dual(pieces[i], chosen.multipliers[i], selected) for i in own)
     value = _combine(term, [chosen.values[i] for i in own])
     unconstrained = _combine(term, [solution.unconstrained_values[i] for i in own])
+    chosen_rows, rows = int(selected.sum()), len(selected)
     return TermReport(term.id, method, "enforced", multiplier=price, price=price,
                       unconstrained_value=unconstrained,
                       detail=f"train value {value:.4f} {term.op} {term.bound} after "
-                             f"{solution.rounds} rounds, threshold shift {chosen.shift:+.4f}")
+                             f"{solution.rounds} rounds, threshold shift {chosen.shift:+.4f}, "
+                             f"{chosen_rows:,} of {rows:,} rows selected"
+                             + ("; near-constant: barely more accurate than always predicting the "
+                                "majority label, the bound leaves the model little room"
+                                if collapsed else ""))
 
 
 def _combine(term: Term, values: list[float]) -> float:

@@ -43,10 +43,14 @@ MIN_GAIN = 5e-4
 # happens to be feasible (selecting almost no one) does not end the search early.
 NEAR_SHARE = 0.04
 # `patience` of a warm-started search: it starts next to the answer (the previous bound's fit,
-# multipliers extrapolated), and with every threshold scanned its first feasible round is kept.
-# (Measured on Adult's 20-point frontiers: waiting one more round gained 0.0002 test
-# hypervolume for 35 % more time.)
-WARM_PATIENCE = 0
+# multipliers extrapolated), so its first near round is kept.
+WARM_PATIENCE = 1
+WARM_MIN_GAIN = 2e-3
+# In a warm search a feasible round also counts as near when its training accuracy is within
+# this of the previous (looser) fit's: neighbouring bounds have neighbouring accuracies, while
+# a far threshold of a poorly extrapolated model (near-constant, on Adult's disparate-impact
+# frontier) falls well short and lets the search go on.
+WARM_DROP = 0.003
 
 
 class CostSensitiveLearner(Protocol):
@@ -91,7 +95,8 @@ class Solution:
 def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
                 *, max_rounds: int = 30, slack: float = 0.1, patience: int = 4,
                 use_jacobian: bool = True, start: np.ndarray | None = None,
-                unconstrained_values: tuple[float, ...] | None = None) -> Solution:
+                unconstrained_values: tuple[float, ...] | None = None,
+                reference_accuracy: float | None = None) -> Solution:
     """Search multipliers until one fitted model meets every piece on the training rows.
 
     Stops at the first round that is feasible at its own threshold with its active pieces within
@@ -105,7 +110,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     Warm start: `start` gives the first round's multipliers (stacked over the pieces' cells)
     instead of zeros, and then `unconstrained_values` must give each piece's value for the
     unconstrained model, which round 0 no longer is; the search then stops after `WARM_PATIENCE`
-    rounds without gain instead of `patience`, and every feasible round counts as near.
+    rounds without gain instead of `patience`. With `reference_accuracy` (the previous, looser
+    fit's), a feasible round at any threshold within `WARM_DROP` of it also counts as near.
     """
     y = np.asarray(y, dtype=np.float64)
     base_cost = 1.0 - 2.0 * y
@@ -115,6 +121,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     multipliers = np.zeros(int(sizes.sum())) if cold else np.array(start, dtype=np.float64)
     if not cold and (unconstrained_values is None or multipliers.shape != (int(sizes.sum()),)):
         raise ValueError("a warm start needs one multiplier per cell and the unconstrained values")
+    gain = MIN_GAIN if cold else WARM_MIN_GAIN
     if not cold:
         patience = min(patience, WARM_PATIENCE)
     response = INITIAL_RESPONSE * len(y) / support      # −∂rate_c/∂λ_c, the diagonal model
@@ -148,9 +155,9 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
                    f"{' feasible' if round_.feasible else ''}")
         if round_.feasible and (best is None or round_.train_accuracy > best.train_accuracy):
             best = round_
-        # a warm search starts next to the answer: any feasible round counts as near there
-        near = round_.near or (round_.feasible and not cold)
-        if near and round_.train_accuracy > best_near + MIN_GAIN:
+        near = round_.near or (round_.feasible and reference_accuracy is not None
+                               and round_.train_accuracy >= reference_accuracy - WARM_DROP)
+        if near and round_.train_accuracy > best_near + gain:
             gained, best_near = index, round_.train_accuracy
         if round_.feasible and ((index == 0 and cold and round_.shift == 0.0)
                                 or (round_.shift == 0.0 and _tight(pieces, round_, slack))):
@@ -247,27 +254,34 @@ def _best_shift(index: int, fitted: Any, margin: np.ndarray, y: np.ndarray,
 
     Every threshold that splits the rows differently is tried, from selecting one row to all but
     one (a constant prediction is left out: it meets gap bounds trivially, and ratios only by the
-    0/0 convention). Ties go to the smallest shift. With no feasible threshold (or `keep_zero`),
-    the round keeps shift 0.
+    0/0 convention). Ties go to the smallest shift. The model's own threshold (shift 0) is a
+    candidate only when no margin lies within rounding of 0, so the saved model predicts every
+    row as measured here. With no feasible threshold, the round keeps shift 0 (infeasible); with
+    `keep_zero` only shift 0 is tried.
     """
     scan = ThresholdScan(margin, y, pieces)
     zero = scan.count_at(0.0)
-    counts = np.array([zero]) if keep_zero else _with(scan.boundaries(), zero)
+    own = scan.clear_of(0.0)
+    if keep_zero and own:
+        counts = np.array([zero])
+    else:
+        counts = _with(scan.boundaries(), zero) if own else scan.boundaries()
     values, accuracies = scan.measure(counts)
     feasible = np.ones(len(counts), dtype=bool)
     for piece, piece_values in zip(pieces, values.T):
         feasible &= piece.holds_all(piece_values)
-    shifts = np.where(counts == zero, 0.0, scan.shifts_for(counts))
-    if feasible.any():
-        # most accurate feasible count; among equals, the smallest shift
-        score = np.where(feasible, accuracies, -np.inf)
-        best = np.flatnonzero(score == score.max())
-        pick = int(best[np.argmin(np.abs(shifts[best]))])
-    else:
-        pick = int(np.flatnonzero(counts == zero)[0])
+    shifts = np.where(own & (counts == zero), 0.0, scan.shifts_for(counts))
     near = bool(np.any(feasible & (np.abs(counts - zero) <= NEAR_SHARE * len(y))))
+    if not feasible.any():
+        at_zero, accuracy = scan.measure(np.array([zero]))
+        return Round(index, fitted, margin, 0.0, tuple(float(v) for v in at_zero[0]),
+                     float(accuracy[0]), False, multipliers, False)
+    # most accurate feasible count; among equals, the smallest shift
+    score = np.where(feasible, accuracies, -np.inf)
+    best = np.flatnonzero(score == score.max())
+    pick = int(best[np.argmin(np.abs(shifts[best]))])
     return Round(index, fitted, margin, float(shifts[pick]), tuple(float(v) for v in values[pick]),
-                 float(accuracies[pick]), bool(feasible[pick]), multipliers, near)
+                 float(accuracies[pick]), True, multipliers, near)
 
 
 def _with(counts: np.ndarray, count: int) -> np.ndarray:
@@ -309,6 +323,10 @@ class ThresholdScan:
 
     def count_at(self, shift: float) -> int:
         return int(np.count_nonzero(self.margin + shift >= 0))
+
+    def clear_of(self, threshold: float) -> bool:
+        """Whether no margin lies within rounding (as in `boundaries`) of `threshold`."""
+        return not np.any(np.abs(self.margin - threshold) <= 1e-9 * (1.0 + abs(threshold)))
 
     def boundaries(self) -> np.ndarray:
         """Counts c in 1..n−1 where the c-th and (c+1)-th largest margins differ clearly.

@@ -64,3 +64,24 @@ def test_equalized_odds_on_adult_sex_race_holds_at_a_threshold_far_from_the_fit(
     pred = model.predict(adult.X)
     assert pairwise_value("equalized_odds", adult.y, pred, adult.partitions["sex*race"].codes) <= 0.05
     assert 0 < pred.sum() < len(pred) and np.mean(pred == adult.y) > np.mean(adult.y == 0)
+
+
+def test_a_near_constant_answer_says_so():
+    adult = load_adult()[0]
+    request = FitRequest(ModelSpec("logistic"), (hard_term("r", "equalized_odds", "sex*race", 0.05),))
+    detail = ConvexBackend().fit(request, adult).terms[0].detail
+    assert "rows selected" in detail and "near-constant" in detail
+
+
+def test_warm_started_fits_along_a_chain_stay_as_accurate_as_cold_ones():
+    """A warm start extrapolates the multipliers; its far thresholds can be feasible and nearly
+    constant (seen on Adult's disparate-impact frontier), which must not end the search."""
+    adult = load_adult()[0]
+    state = None
+    for bound in (0.5, 0.65, 0.8, 0.95):
+        request = FitRequest(ModelSpec("logistic"), (hard_term("r", "disparate_impact", "sex", bound),))
+        warm = ConvexBackend().fit(FitRequest(request.model, request.terms, warm_start=state), adult)
+        cold = ConvexBackend().fit(request, adult)
+        state = warm.state
+        accuracy = [float(np.mean(r.model.predict(adult.X) == adult.y)) for r in (warm, cold)]
+        assert accuracy[0] >= accuracy[1] - 0.01, (bound, accuracy)
