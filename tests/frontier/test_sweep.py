@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from fairspec.frontier import run_frontier
+import fairspec.frontier.sweep as sweep
 from fairspec.frontier.axes import measure_split
 from fairspec.frontier.pareto import nondominated
 from fairspec.frontier.plot import plot_frontier
@@ -99,7 +100,25 @@ def test_weighted_sum_normalises_weights_by_the_objective_ranges(tmp_path):
     assert gaps[-1] < gaps[0]                            # the heaviest fairness weight lowers the gap
 
 
-def test_chains_in_two_workers_and_a_resumed_chain_give_the_serial_points(tmp_path):
+def test_a_twenty_point_sweep_fits_its_bounds_in_one_warm_chain(tmp_path, monkeypatch):
+    """Each chain's head is a cold search: a default-size sweep pays for one, not two."""
+    program, data = compiled(write_policy(tmp_path, points=20))
+    lengths = []
+
+    def recording(chains, *args, **kwargs):
+        chains = list(chains)
+        lengths.append([len(c.tasks) for c in chains])
+        return run_chains(chains, *args, **kwargs)
+
+    run_chains = sweep.run_chains
+    monkeypatch.setattr(sweep, "run_chains", recording)
+    frontier = run_frontier(program, data, out=tmp_path / "runs")
+    assert lengths == [[1], [19]]                      # the anchor, then every ε point in order
+    assert all(p.meets_bounds for p in frontier.points if p.plan.bounds)
+
+
+def test_chains_in_two_workers_and_a_resumed_chain_give_the_serial_points(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep, "CHAIN_POINTS", 10)     # chains are cut in this process
     program, data = compiled(write_policy(tmp_path / "long", points=13))     # 12 ε points: 2 chains
     serial = run_frontier(program, data, out=tmp_path / "serial", jobs=1)
     parallel = run_frontier(program, data, out=tmp_path / "parallel", jobs=2)

@@ -27,8 +27,12 @@ from fairspec.backends.reductions.pieces import RatePiece
 # First guess of −∂rate_c/∂λ_c, as a multiple of n / n_c (a per-row cost shift of 1 in cell c
 # moves its rate by about this much); Broyden updates replace it.
 INITIAL_RESPONSE = 0.3
-# Largest change of a cell's per-row cost shift (λ_c · n / n_c) in one round.
+# Largest change of a cell's per-row cost shift (λ_c · n / n_c) in one round, from a cold start
+# and from a warm one. A shift of 1 can flip the labels of a whole cell (the base costs are ±1);
+# a warm search starts next to the answer, where the Jacobian's local model deserves less trust:
+# with full steps, most warm searches' first move on Adult's sex × race frontier overshot.
 MAX_COST_STEP = 1.0
+WARM_COST_STEP = 0.5
 # Times a step that raised the total violation is halved before it is taken anyway.
 MAX_HALVINGS = 3
 # Levenberg–Marquardt damping of the quasi-Newton move (share of diag(JᵀJ) added): it starts
@@ -43,7 +47,8 @@ MIN_GAIN = 5e-4
 # happens to be feasible (selecting almost no one) does not end the search early.
 NEAR_SHARE = 0.04
 # `patience` of a warm-started search: it starts next to the answer (the previous bound's fit,
-# multipliers extrapolated), so its first near round is kept.
+# multipliers extrapolated), so its first near round is kept. A gain below WARM_MIN_GAIN does not
+# restart it, and a feasible round within WARM_MIN_GAIN of the previous fit's accuracy ends it.
 WARM_PATIENCE = 1
 WARM_MIN_GAIN = 2e-3
 # In a warm search a feasible round also counts as near when its training accuracy is within
@@ -110,8 +115,11 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     Warm start: `start` gives the first round's multipliers (stacked over the pieces' cells)
     instead of zeros, and then `unconstrained_values` must give each piece's value for the
     unconstrained model, which round 0 no longer is; the search then stops after `WARM_PATIENCE`
-    rounds without gain instead of `patience`. With `reference_accuracy` (the previous, looser
-    fit's), a feasible round at any threshold within `WARM_DROP` of it also counts as near.
+    rounds without gain instead of `patience`, and moves a cell's cost by at most `WARM_COST_STEP`
+    a round. With `reference_accuracy` (the previous, looser fit's), a feasible round at any
+    threshold within `WARM_DROP` of it also counts as near, and one within `WARM_MIN_GAIN` of it
+    ends the search: a tighter bound rarely beats a looser one, so a later round could hardly gain
+    `WARM_MIN_GAIN` over it.
     """
     y = np.asarray(y, dtype=np.float64)
     base_cost = 1.0 - 2.0 * y
@@ -164,6 +172,9 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
             break
         if best_near > -np.inf and index - gained >= patience:
             break
+        if (round_.feasible and reference_accuracy is not None
+                and round_.train_accuracy >= reference_accuracy - gain):
+            break           # gaining `gain` more would beat the looser fit: not worth a round
         violation = sum(map(RatePiece.violation, pieces, values))
         if anchor is not None and violation > anchor[1] and halvings < MAX_HALVINGS:
             halvings += 1                         # the step overshot: retry half of it
@@ -186,7 +197,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
                                       np.split(response, np.cumsum(sizes)[:-1]))])
         move = ((targets - stacked) / -response if jacobian is None
                 else _damped_solve(jacobian, targets - stacked, damping))
-        limit = MAX_COST_STEP * support / len(y)
+        limit = (MAX_COST_STEP if cold else WARM_COST_STEP) * support / len(y)
         multipliers = multipliers + np.clip(move, -limit, limit)
     return Solution(best, unconstrained, tuple(least), index + 1, tuple(log), best_near > -np.inf)
 

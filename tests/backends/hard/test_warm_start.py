@@ -7,7 +7,7 @@ import pytest
 
 from fairspec.backends.base import FitRequest, ModelSpec
 from fairspec.backends.convex import ConvexBackend
-from fairspec.backends.convex.warm import WarmStart
+from fairspec.backends.convex.warm import EXTRAPOLATION, WarmStart
 from fairspec.backends.reductions.lagrangian import _shifted_measures
 from fairspec.backends.reductions.pieces import RatePiece, pieces_for
 from fairspec.metrics.catalog import METRICS
@@ -71,8 +71,10 @@ def test_predicted_multipliers_extrapolate_along_the_bound(train):
     assert isinstance(piece, RatePiece)
     warm = WarmStart(train.n_rows, np.zeros(train.X.shape[1] + 1),
                      path={"dp#0": ((0.15, np.array([1.0, -1.0])), (0.10, np.array([2.0, -2.0])))})
-    assert np.allclose(warm.first_multipliers((piece,), (0.2,)), [3.0, -3.0])
+    # the line reaches ±3 at bound 0.05; the prediction takes EXTRAPOLATION of the way from ±2
+    step = EXTRAPOLATION * (3.0 - 2.0)
+    assert np.allclose(warm.first_multipliers((piece,), (0.2,)), [2.0 + step, -2.0 - step])
     one_step = WarmStart(train.n_rows, np.zeros(train.X.shape[1] + 1),
                          path={"dp#0": ((0.10, np.array([2.0, -2.0])),)})
     # the other end of the line is the unconstrained model: value 0.2, multipliers 0
-    assert np.allclose(one_step.first_multipliers((piece,), (0.2,)), [3.0, -3.0])
+    assert np.allclose(one_step.first_multipliers((piece,), (0.2,)), [2.0 + step, -2.0 - step])
