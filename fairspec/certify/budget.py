@@ -12,8 +12,10 @@ certified requirements, requirement i spends δ_i / m in its safety test. Then
 so each requirement holds with at least its own confidence c_i (it spends less than δ_i), and all
 of them hold together with probability at least 1 − Σ_i δ_i / m ≥ min_i c_i. With equal
 confidences c this is the familiar split: each test runs at δ / m and the joint confidence is c.
-Inside one requirement, `fairspec.metrics.bounds.certified_bound` splits its share again, equally
-over the per-group rate intervals it needs.
+Each share is spent on at most two safety tests: FALLBACK_SHARE of it on a cautious fallback
+candidate, tested only when the first candidate fails, and the rest on the first candidate's test;
+the union bound covers both. Inside one test, `fairspec.metrics.bounds.certified_bound` splits
+its part again over the intervals or difference tests it needs.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ from fairspec.compiler.ir import CompiledRequirement, Program
 from fairspec.errors import FairspecError
 
 # Share of the training rows held out for the safety test when no requirement says `safety F`.
-# The test's margin shrinks as 1/√(F·n) and the candidate's own sampling error as 1/√((1 − F)·n);
-# 0.4 keeps most rows for the fit, which must meet a bound tightened by that margin. Seldonian's
-# default is 0.6 (with Student-t bounds). Not tuned: see benchmarks/README.md, `## confidence`.
-DEFAULT_SAFETY_FRACTION = 0.4
+# The test's margin shrinks as 1/√(F·n) and the candidate's own sampling error grows as
+# 1/√((1 − F)·n). On Adult (DP on sex ≤ 0.05, 20 draws) 0.6 rather than 0.4 raised the population
+# accuracy at 5,000 rows from 0.781 to 0.790 and left it at 0.827 at 20,000 (both with interval
+# arithmetic); 0.6 is also Seldonian's default, so the two compare at the same split.
+DEFAULT_SAFETY_FRACTION = 0.6
+# The part of each requirement's δ share kept for the fallback candidate's test. A small part
+# suffices: the fallback is chosen with a wide predicted margin, and the first test loses only
+# about 3 % of its width by giving it up.
+FALLBACK_SHARE = 0.1
 # Families whose per-row quantity is bounded, so an exact or Hoeffding interval exists.
 CERTIFIABLE_FAMILIES = ("rate_gap", "rate_ratio", "group_loss")
 
@@ -42,8 +49,9 @@ class DeltaShare:
     share: float           # what its safety test spends: delta / (number of certified requirements)
 
     def __str__(self) -> str:
-        return (f"confidence {self.confidence:g}: δ {self.delta:g}, safety test at δ {self.share:.4g} "
-                "(union bound over the certified requirements)")
+        return (f"confidence {self.confidence:g}: δ {self.delta:g}, safety tests at δ {self.share:.4g} "
+                f"(union bound over the certified requirements; {1 - FALLBACK_SHARE:.0%} first "
+                f"candidate, {FALLBACK_SHARE:.0%} fallback)")
 
 
 def is_certified(req: CompiledRequirement) -> bool:

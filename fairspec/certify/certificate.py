@@ -50,6 +50,7 @@ class Certificate:
     candidate_rows: int
     safety_rows: int
     seed: int
+    candidates_tested: int = 1          # 2: the first candidate failed, the fallback is certified
 
     @property
     def passed(self) -> bool:

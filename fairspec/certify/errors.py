@@ -44,11 +44,19 @@ class NoSolutionFound(FairspecError):
     exit_code = EXIT_INFEASIBLE
 
     def __init__(self, shortfalls: tuple[Shortfall, ...], *, small_cells: tuple["SmallCell", ...] = (),
-                 certificate: "Certificate | None" = None, hint: str | None = None) -> None:
-        lines = [str(shortfall) for shortfall in shortfalls] + [str(cell) for cell in small_cells]
+                 certificate: "Certificate | None" = None, hint: str | None = None,
+                 notes: tuple[str, ...] = ()) -> None:
+        lines = ([str(shortfall) for shortfall in shortfalls] + [str(cell) for cell in small_cells]
+                 + list(notes))
         super().__init__("no solution found: " + "\n  ".join(lines),
                          hint=hint or "collect more rows, loosen the bound, lower the confidence, "
                                       "or merge small cells")
         self.shortfalls = shortfalls
         self.small_cells = small_cells
         self.certificate = certificate
+        self.notes = notes
+
+    def with_note(self, note: str) -> "NoSolutionFound":
+        """The same failure with one more line of explanation."""
+        return NoSolutionFound(self.shortfalls, small_cells=self.small_cells,
+                               certificate=self.certificate, hint=self.hint, notes=self.notes + (note,))

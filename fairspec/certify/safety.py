@@ -16,10 +16,11 @@ from fairspec.metrics.expressions import leaves
 from fairspec.metrics.rates import BINARY_EVENTS
 
 
-def interval_method(req: CompiledRequirement) -> str:
-    """Clopper–Pearson for 0/1 rates; Hoeffding over the log-loss's exact range otherwise."""
+def interval_method(req: CompiledRequirement, method: str) -> str:
+    """How the safety test bounded `req`: `method` as `certified_bound` reports it for 0/1 rates,
+    with Hoeffding's range for a log-loss."""
     if all(leaf.event in BINARY_EVENTS for leaf in leaves(req.expression)):
-        return "clopper_pearson"
+        return method
     return f"hoeffding, range {LOG_LOSS_RANGE:.2f} (log-loss of probabilities clipped at 1e-15)"
 
 
@@ -33,12 +34,12 @@ def safety_test(req: CompiledRequirement, delta: float, model: FittedModel, safe
     y_pred = model.predict(safety.X)
     score = model.predict_score(safety.X)
     certified = certified_bound(req.expression, safety.y, y_pred, partition, score, delta=delta,
-                                value_range=LOG_LOSS_RANGE, binary_method="clopper_pearson")
+                                value_range=LOG_LOSS_RANGE, binary_method="exact")
     table = measured_table(req.expression, safety.y, y_pred, partition, score)
     entry = RequirementCertificate(
         requirement=req.id, metric=req.describe(), op=str(req.op),
         bound=float(req.bound),  # type: ignore[arg-type]
-        confidence=float(req.options["confidence"]), delta=delta, method=interval_method(req),
+        confidence=float(req.options["confidence"]), delta=delta, method=interval_method(req, certified.method),
         candidate_bound=candidate_bound, safety_rows=partition.counts(),
         safety_value=point_value(req.expression, table), certified_bound=certified.bound,
         passed=passes(certified.bound, str(req.op), float(req.bound)),  # type: ignore[arg-type]

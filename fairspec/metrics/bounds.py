@@ -8,6 +8,13 @@ intervals (union bound: δ split equally), so the bound holds with probability a
 group with no row meeting a condition gets the vacuous interval [0, b], which cannot fail and
 takes no share of δ. The same construction underlies Seldonian algorithms' safety tests (Thomas
 et al., Science 2019), here with exact binomial intervals where the rate is a 0/1 event.
+
+A pairwise gap between exactly two groups has a sharper exact bound than interval arithmetic:
+the exact test of the difference itself (`difference.py`), one per direction, each at δ / 2 (over
+the gaps of a max, δ / 2m). `binary_method="exact"` (the default) uses it wherever every gap of the
+expression compares two groups of a 0/1 event, and Clopper–Pearson intervals otherwise; the
+returned `method` says which. The choice reads only how many groups have rows, and each method is
+exact given those counts, so choosing does not spend any of δ.
 """
 
 from __future__ import annotations
@@ -19,12 +26,15 @@ import numpy as np
 from scipy.stats import beta
 
 from fairspec.data.spec import Partition
+from fairspec.metrics.difference import difference_upper_bound
 from fairspec.metrics.evaluate import jsonable
 from fairspec.metrics.expressions import (Expr, Gap, Largest, Rate, Ratio, Reference, WorstGroup,
                                           leaves)
 from fairspec.metrics.rates import BINARY_EVENTS, mean_or_nan, row_condition, row_quantity
 
 Side = Literal["two-sided", "upper", "lower"]
+BinaryMethod = Literal["exact", "clopper_pearson", "hoeffding"]
+DIFFERENCE_METHOD = "exact difference test (two groups; Berger–Boos, γ = α/10)"
 
 
 def clopper_pearson(successes, trials, delta: float,
@@ -139,7 +149,8 @@ def _required(overall: tuple[float, float] | None) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class RateInterval:
-    """The interval of one rate leaf on one group (label "(overall)": the whole partition)."""
+    """The interval of one rate leaf on one group (label "(overall)": the whole partition), or of
+    the difference of two groups' rates (label "a − b", support: the rows of both)."""
 
     leaf: str
     label: str
@@ -159,6 +170,7 @@ class CertifiedBound:
     delta: float
     delta_per_interval: float
     intervals: tuple[RateInterval, ...]
+    method: str = "clopper_pearson"
 
     def to_dict(self) -> dict:
         return jsonable(asdict(self))
@@ -169,17 +181,22 @@ OVERALL_LABEL = "(overall)"
 
 def certified_bound(expr: Expr, y_true, y_pred, partition: Partition, score=None, *,
                     delta: float = 0.05, value_range: float = 1.0,
-                    binary_method: Literal["clopper_pearson", "hoeffding"] = "clopper_pearson"
-                    ) -> CertifiedBound:
+                    binary_method: BinaryMethod = "exact") -> CertifiedBound:
     """A bound on `expr` over the population the rows were drawn from, holding w.p. ≥ 1 − δ.
 
     Rows are assumed i.i.d.; each rate's interval is conditional on how many rows meet its
-    condition. 0/1 events use `binary_method`; losses and predictions use Hoeffding with range
-    `value_range` and must lie in [0, value_range].
+    condition. 0/1 events use `binary_method` ("exact": the difference test where
+    `compares_two_groups`, Clopper–Pearson otherwise); losses and predictions use Hoeffding with
+    range `value_range` and must lie in [0, value_range].
     """
     _check_delta(delta)
     tallies = {leaf: _tally(leaf, y_true, y_pred, partition, score, value_range)
                for leaf in leaves(expr)}
+    if binary_method == "exact" and compares_two_groups(
+            expr, {leaf: tally.support for leaf, tally in tallies.items()}):
+        return _difference_bound(expr, tallies, partition.labels, delta)
+    if binary_method == "exact":
+        binary_method = "clopper_pearson"
     overall_too = uses_overall(expr)
     n_intervals = sum(int(np.count_nonzero(tally.support > 0))
                       + int(overall_too and tally.support.sum() > 0)
@@ -191,7 +208,36 @@ def certified_bound(expr: Expr, y_true, y_pred, partition: Partition, score=None
     value, side = _bound(expr, bounds)
     intervals = tuple(interval for leaf_intervals in bounds.values()
                       for interval in _listing(leaf_intervals, tallies, partition.labels))
-    return CertifiedBound(str(expr), value, side, delta, delta_each, intervals)
+    return CertifiedBound(str(expr), value, side, delta, delta_each, intervals, binary_method)
+
+
+def compares_two_groups(expr: Expr, supports: dict[Rate, np.ndarray]) -> bool:
+    """Whether every metric node of `expr` is a pairwise gap of a 0/1 event over exactly two
+    groups with rows (then the exact difference test bounds it)."""
+    nodes = expr.terms if isinstance(expr, Largest) else (expr,)
+    return all(isinstance(node, Gap) and node.reference == "pairwise"
+               and node.rate.event in BINARY_EVENTS
+               and int(np.count_nonzero(np.asarray(supports[node.rate]) > 0)) == 2
+               for node in nodes)
+
+
+def _difference_bound(expr: Expr, tallies: dict[Rate, "_Tally"], labels: tuple[str, ...],
+                      delta: float) -> CertifiedBound:
+    """Each gap of `expr` bounded by the exact difference test in both directions, δ / 2m each."""
+    nodes = expr.terms if isinstance(expr, Largest) else (expr,)
+    alpha = delta / (2 * len(nodes))
+    listing, value = [], 0.0
+    for node in nodes:
+        tally = tallies[node.rate]
+        a, b = (int(g) for g in np.flatnonzero(tally.support > 0))
+        x, n = np.rint(tally.totals).astype(int), tally.support.astype(int)
+        above = difference_upper_bound(x[a], n[a], x[b], n[b], alpha)   # bounds r_a − r_b
+        below = difference_upper_bound(x[b], n[b], x[a], n[a], alpha)   # bounds r_b − r_a
+        value = max(value, above, below)
+        listing.append(RateInterval(str(node.rate), f"{labels[a]} − {labels[b]}", -below, above,
+                                    int(n[a] + n[b]), float(x[a] / n[a] - x[b] / n[b])))
+    return CertifiedBound(str(expr), max(0.0, value), "upper", delta, alpha, tuple(listing),
+                          DIFFERENCE_METHOD)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ import pytest
 
 from fairspec.backends.base import FitResult
 from fairspec.backends.linear import LinearModel
+import fairspec.certify.fit as fit_module
 from fairspec.certify import NoSolutionFound, certified_fit, safety_split
+from fairspec.certify.budget import FALLBACK_SHARE
 from fairspec.errors import EXIT_INFEASIBLE
 
 from .synthetic import draw, group_shift_fit, program
@@ -25,8 +27,10 @@ def test_a_certified_model_comes_with_its_certificate(population):
     assert entry.certified_bound <= 0.1 and entry.candidate_bound < 0.1
     assert entry.safety_value <= entry.certified_bound
     assert (certificate.safety_rows, certificate.candidate_rows) == (10_000, 10_000)
-    assert sum(entry.safety_rows.values()) == 10_000 and entry.method == "clopper_pearson"
-    assert entry.delta == pytest.approx(0.1)
+    assert sum(entry.safety_rows.values()) == 10_000
+    assert entry.method.startswith("exact difference test")  # two groups: the sharper exact test
+    assert entry.delta == pytest.approx(0.1 * (1 - FALLBACK_SHARE))   # the first candidate's part
+    assert certificate.candidates_tested == 1 and certificate.joint_confidence == pytest.approx(0.9)
     record = json.loads(json.dumps(certificate.to_json()))
     assert record["passed"] is True and record["requirements"][0]["requirement"] == "r"
     assert "certified on 10000 safety rows" in fit.log[-1]
@@ -63,15 +67,31 @@ def test_cells_too_small_are_named_before_any_fit(population):
     assert raised.value.small_cells and "cell '1'" in raised.value.message
 
 
-def test_a_model_that_fails_the_safety_test_is_never_returned(population):
-    # With no inflation the chosen candidate sits at the bound on its own rows, so the safety
-    # test's margin puts its certified bound above it.
+def test_a_model_that_fails_the_safety_test_is_never_returned(population, monkeypatch):
+    # With no inflation the chosen candidates sit at the bound on their own rows, so the safety
+    # test's margin puts their certified bounds above it: the first and the fallback (tested at
+    # a tiny share of δ, so with a wide margin) both fail.
+    monkeypatch.setattr(fit_module, "FALLBACK_INFLATION", 0.0)
+    monkeypatch.setattr(fit_module, "FALLBACK_SHARE", 1e-6)
     with pytest.raises(NoSolutionFound) as raised:
-        certified_fit(program(REQUIREMENT), draw(population, 20_000, seed=6), fit=group_shift_fit,
+        certified_fit(program(REQUIREMENT), draw(population, 20_000, seed=9), fit=group_shift_fit,
                       inflation=0.0)
-    (entry,) = raised.value.certificate.requirements
+    (entry,) = raised.value.certificate.requirements          # the first candidate's test
     assert not entry.passed and entry.certified_bound > 0.1 >= entry.safety_value - 0.02
     assert "certified upper bound" in raised.value.message
+    assert "the fallback candidate failed its safety test too" in raised.value.message
+
+
+def test_when_the_first_candidate_fails_the_fallback_is_tested_at_its_share(population):
+    train = draw(population, 20_000, seed=6)
+    fit, certificate = certified_fit(program(REQUIREMENT), train, fit=group_shift_fit, inflation=0.0)
+    (entry,) = certificate.requirements
+    assert certificate.candidates_tested == 2 and entry.passed
+    assert entry.delta == pytest.approx(0.1 * FALLBACK_SHARE)
+    assert certificate.joint_confidence == pytest.approx(0.9)          # both tests together
+    assert "the first candidate failed its test; fallback candidate model" in fit.log[-1]
+    first, _ = certified_fit(program(REQUIREMENT), train, fit=group_shift_fit)
+    assert first.model.intercept != fit.model.intercept        # not the model the first test saw
 
 
 def test_a_candidate_predicted_to_fail_is_not_tested(population):
