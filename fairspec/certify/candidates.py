@@ -27,8 +27,8 @@ from fairspec.backends.base import FitResult, InfeasibleError
 from fairspec.backends.linear import LinearModel
 from fairspec.backends.products import matvec
 from fairspec.certify.budget import certified_requirements, is_certified
-from fairspec.certify.widths import (RateTable, measured_table, passes, point_value,
-                                     predicted_bound)
+from fairspec.certify.widths import (RateTable, best_prediction, measured_table, narrower_method,
+                                     passes, point_value)
 from fairspec.compiler.ir import CompiledRequirement, Program
 from fairspec.data.spec import Split
 from fairspec.metrics.evaluate import evaluate
@@ -55,12 +55,18 @@ class Candidate:
     selection_rate: float            # on the candidate rows
     tables: dict[str, RateTable] = field(default_factory=dict, repr=False)  # scaled to the safety size
 
+    def method(self, req: CompiledRequirement, delta: float) -> str:
+        """The interval method the safety test of `req` at δ uses for this candidate: the one its
+        candidate rates predict to be narrower (chosen without any safety row, so either stays
+        exact)."""
+        return narrower_method(req.expression, self.tables[req.id], delta)
+
     def predicted(self, req: CompiledRequirement, delta: float, inflation: float,
                   exact: bool = False) -> float:
         """The requirement's point value plus `inflation` times the predicted safety margin at δ."""
         table = self.tables[req.id]
         value = point_value(req.expression, table)
-        return value + inflation * (predicted_bound(req.expression, table, delta, exact) - value)
+        return value + inflation * (best_prediction(req.expression, table, delta, exact) - value)
 
 
 def candidates(program: Program, candidate: Split, scale: float,

@@ -175,7 +175,7 @@ def _certify(program: Program, chosen: Candidate, safety: Split, spend: dict[str
     entries, failures = [], []
     for req in certified_requirements(program):
         entry, table = safety_test(req, spend[req.id], chosen.fitted.model, safety,
-                                   chosen.fit_bounds[req.id])
+                                   chosen.fit_bounds[req.id], chosen.method(req, spend[req.id]))
         entries.append(entry)
         if not entry.passed:
             failures.append(shortfall(entry, req, table, training_rows))

@@ -25,8 +25,9 @@ def interval_method(req: CompiledRequirement, method: str) -> str:
 
 
 def safety_test(req: CompiledRequirement, delta: float, model: FittedModel, safety: Split,
-                candidate_bound: float) -> tuple[RequirementCertificate, RateTable]:
-    """Bound `req`'s metric on the population from `model`'s predictions on the safety rows.
+                candidate_bound: float, method: str = "exact") -> tuple[RequirementCertificate, RateTable]:
+    """Bound `req`'s metric on the population from `model`'s predictions on the safety rows, with
+    `certified_bound`'s `binary_method` `method` (fixed before the test, from candidate rows).
 
     Returns the certificate entry and the safety rows' rate table (for a rows-needed estimate).
     """
@@ -34,7 +35,7 @@ def safety_test(req: CompiledRequirement, delta: float, model: FittedModel, safe
     y_pred = model.predict(safety.X)
     score = model.predict_score(safety.X)
     certified = certified_bound(req.expression, safety.y, y_pred, partition, score, delta=delta,
-                                value_range=LOG_LOSS_RANGE, binary_method="exact")
+                                value_range=LOG_LOSS_RANGE, binary_method=method)
     table = measured_table(req.expression, safety.y, y_pred, partition, score)
     entry = RequirementCertificate(
         requirement=req.id, metric=req.describe(), op=str(req.op),

@@ -79,13 +79,15 @@ def point_value(expr: Expr, table: RateTable) -> float:
     return float(combine(expr, group_values, overall))
 
 
-def predicted_bound(expr: Expr, table: RateTable, delta: float, exact: bool = False) -> float:
-    """The bound `certified_bound` would return on rows with exactly these rates and supports.
+def predicted_bound(expr: Expr, table: RateTable, delta: float, exact: bool = False,
+                    method: str = "exact") -> float:
+    """The bound `certified_bound(..., binary_method=method)` would return on rows with exactly
+    these rates and supports.
 
-    A gap between two groups is predicted by MOVER (fast, usually a little below the exact test)
-    unless `exact`, which runs the exact test on the rounded counts.
+    A gap between two groups ("exact" method) is predicted by MOVER (fast, usually a little below
+    the exact test) unless `exact`, which runs the exact test on the rounded counts.
     """
-    if compares_two_groups(expr, table.supports):
+    if method == "exact" and compares_two_groups(expr, table.supports):
         return _difference_prediction(expr, table, delta, exact)
     overall_too = uses_overall(expr)
     n_intervals = sum(int(np.count_nonzero(s > 0)) + int(overall_too and s.sum() > 0)
@@ -125,6 +127,24 @@ def _difference_prediction(expr: Expr, table: RateTable, delta: float, exact: bo
                                                 support[second], alpha))
             value = max(value, bound)
     return value
+
+
+def narrower_method(expr: Expr, table: RateTable, delta: float) -> str:
+    """"exact" (the difference test where it applies) or "clopper_pearson" (interval arithmetic),
+    whichever is narrower on rows with these rates (both computed exactly). At small rates, such
+    as a near-constant model's, interval arithmetic can be the narrower one."""
+    if not compares_two_groups(expr, table.supports):
+        return "exact"
+    arithmetic = predicted_bound(expr, table, delta, method="clopper_pearson")
+    return "clopper_pearson" if arithmetic < predicted_bound(expr, table, delta, exact=True) else "exact"
+
+
+def best_prediction(expr: Expr, table: RateTable, delta: float, exact: bool = False) -> float:
+    """The narrower of the two methods' predicted bounds (`exact`: as `narrower_method` decides)."""
+    bound = predicted_bound(expr, table, delta, exact)
+    if compares_two_groups(expr, table.supports):
+        bound = min(bound, predicted_bound(expr, table, delta, method="clopper_pearson"))
+    return bound
 
 
 def safety_margin(expr: Expr, op: str, table: RateTable, delta: float) -> float:

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from fairspec.certify.widths import (measured_table, point_value, predicted_bound, safety_margin,
+from fairspec.certify.widths import (measured_table, narrower_method, point_value, predicted_bound,
+                                     safety_margin,
                                      scale_needed)
 from fairspec.data.spec import Partition
 from fairspec.metrics.bounds import certified_bound
@@ -69,3 +70,32 @@ def test_margin_shrinks_like_one_over_root_n():
     table = measured_table(expr, y, y_pred, partition, score)
     ratio = safety_margin(expr, "<=", table, 0.05) / safety_margin(expr, "<=", table.scaled(100), 0.05)
     assert 8.0 < ratio < 12.5
+
+
+@pytest.mark.parametrize("name", ["demographic_parity", "equal_opportunity", "equalized_odds",
+                                  "error_rate_parity"])
+def test_on_two_groups_the_exact_prediction_is_the_difference_test_on_the_same_rows(name):
+    y, y_pred, score, partition = rows(2)
+    two = Partition("g", ("a", "b"), np.minimum(partition.codes, 1))
+    expr = METRICS[name].expression("pairwise")
+    oracle = certified_bound(expr, y, y_pred, two, score, delta=0.05)
+    table = measured_table(expr, y, y_pred, two, score)
+    assert oracle.method.startswith("exact difference test")
+    assert predicted_bound(expr, table, 0.05, exact=True) == oracle.bound
+    quick = predicted_bound(expr, table, 0.05)
+    assert quick <= oracle.bound <= quick + 0.01
+
+
+def test_the_narrower_method_is_chosen_from_the_rates():
+    expr = METRICS["demographic_parity"].expression("pairwise")
+    y = np.zeros(3000, dtype=int)
+    codes = np.repeat([0, 1], [2000, 1000])
+    two = Partition("g", ("a", "b"), codes)
+    for selected, expected in ((0.002, "clopper_pearson"), (0.03, "exact")):
+        y_pred = (np.arange(3000) % 1000 < selected * 1000).astype(int)
+        table = measured_table(expr, y, y_pred, two)
+        assert narrower_method(expr, table, 0.05) == expected
+        chosen = predicted_bound(expr, table, 0.05, method=expected)
+        other = predicted_bound(expr, table, 0.05,
+                                method="exact" if expected == "clopper_pearson" else "clopper_pearson")
+        assert chosen < other
