@@ -95,7 +95,7 @@ def test_the_narrower_method_is_chosen_from_the_rates():
         y_pred = (np.arange(3000) % 1000 < selected * 1000).astype(int)
         table = measured_table(expr, y, y_pred, two)
         assert narrower_method(expr, table, 0.05) == expected
-        chosen = predicted_bound(expr, table, 0.05, method=expected)
-        other = predicted_bound(expr, table, 0.05,
+        chosen = predicted_bound(expr, table, 0.05, exact=True, method=expected)
+        other = predicted_bound(expr, table, 0.05, exact=True,
                                 method="exact" if expected == "clopper_pearson" else "clopper_pearson")
         assert chosen < other
