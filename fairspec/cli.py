@@ -192,7 +192,7 @@ def _print_certificate(certificate) -> None:
     for col in ("id", "requirement", "δ", "method", "safety rows", "safety value", "certified bound", "result"):
         table.add_column(col)
     for c in certificate.requirements:
-        table.add_row(c.requirement, c.metric, f"{c.delta:.4g}", c.method, str(sum(c.safety_rows.values())),
+        table.add_row(c.requirement, c.metric, f"{c.delta:.4g} (test {c.test_delta:.4g})", c.method, str(sum(c.safety_rows.values())),
                       _fmt(c.safety_value), _fmt(c.certified_bound),
                       "[green]certified[/]" if c.passed else "[red]not certified[/]")
     out.print(table)

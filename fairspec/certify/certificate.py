@@ -22,7 +22,7 @@ class RequirementCertificate:
     op: str
     bound: float                        # the policy's bound
     confidence: float                   # as written
-    delta: float                        # the share of the failure budget this test spent
+    delta: float                        # the requirement's share of the failure budget (all its tests)
     method: str                         # e.g. "clopper_pearson" or "hoeffding, range 34.54"
     candidate_bound: float              # the tightened bound the candidate was fitted to
     safety_rows: dict[str, int]         # safety rows per group of the partition
@@ -30,13 +30,15 @@ class RequirementCertificate:
     certified_bound: float              # upper bound (op <=) or lower bound (op >=) on the population
     passed: bool
     intervals: tuple[dict[str, Any], ...] = ()   # per leaf and group: [lower, upper], support
+    test_delta: float = 0.0             # what this test spent of `delta` (first or fallback part)
 
     def __str__(self) -> str:
         side = "≤" if self.op == "<=" else "≥"
         verdict = "certified" if self.passed else "NOT certified"
         return (f"{self.requirement}: {self.metric} — population value {side} "
                 f"{self.certified_bound:.4f} with confidence {1 - self.delta:.4g} "
-                f"({self.method}, {sum(self.safety_rows.values())} safety rows): {verdict}")
+                f"({self.method} at δ {self.test_delta:.4g}, {sum(self.safety_rows.values())} "
+                f"safety rows): {verdict}")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Certificate:
     candidate_rows: int
     safety_rows: int
     seed: int
-    candidates_tested: int = 1          # 2: the first candidate failed, the fallback is certified
+    candidates_tested: int = 1          # 2: the first candidate failed and the fallback was tested
+    first_attempt: "Certificate | None" = None   # the first candidate's failed test, when 2
 
     @property
     def passed(self) -> bool:
@@ -62,4 +65,6 @@ class Certificate:
     def to_json(self) -> dict[str, Any]:
         record = jsonable(asdict(self))
         record["passed"] = self.passed
+        if self.first_attempt is not None:
+            record["first_attempt"] = self.first_attempt.to_json()
         return record

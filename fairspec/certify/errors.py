@@ -55,8 +55,3 @@ class NoSolutionFound(FairspecError):
         self.small_cells = small_cells
         self.certificate = certificate
         self.notes = notes
-
-    def with_note(self, note: str) -> "NoSolutionFound":
-        """The same failure with one more line of explanation."""
-        return NoSolutionFound(self.shortfalls, small_cells=self.small_cells,
-                               certificate=self.certificate, hint=self.hint, notes=self.notes + (note,))

@@ -101,8 +101,13 @@ def certified_fit(program: Program, train_split: Split, *, fit: Fit | None = Non
         try:
             certificate = _certify(program, fallback, safety, fallback_share, shares, *context,
                                    tested=2)
-        except NoSolutionFound:
-            raise failure.with_note("the fallback candidate failed its safety test too") from None
+        except NoSolutionFound as second:
+            raise NoSolutionFound(
+                failure.shortfalls,
+                certificate=replace(second.certificate, first_attempt=failure.certificate),
+                notes=("the fallback candidate failed its safety test too: "
+                       + "; ".join(str(s) for s in second.shortfalls),)) from None
+        certificate = replace(certificate, first_attempt=failure.certificate)
         chosen = fallback
     bounds = chosen.fit_bounds
     note = (f"certified on {safety.n_rows} safety rows ({_which(certificate.candidates_tested)} "
@@ -175,7 +180,8 @@ def _certify(program: Program, chosen: Candidate, safety: Split, spend: dict[str
     entries, failures = [], []
     for req in certified_requirements(program):
         entry, table = safety_test(req, spend[req.id], chosen.fitted.model, safety,
-                                   chosen.fit_bounds[req.id], chosen.method(req, spend[req.id]))
+                                   chosen.fit_bounds[req.id], chosen.method(req, spend[req.id]),
+                                   shares[req.id].share)
         entries.append(entry)
         if not entry.passed:
             failures.append(shortfall(entry, req, table, training_rows))

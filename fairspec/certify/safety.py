@@ -25,9 +25,12 @@ def interval_method(req: CompiledRequirement, method: str) -> str:
 
 
 def safety_test(req: CompiledRequirement, delta: float, model: FittedModel, safety: Split,
-                candidate_bound: float, method: str = "exact") -> tuple[RequirementCertificate, RateTable]:
-    """Bound `req`'s metric on the population from `model`'s predictions on the safety rows, with
-    `certified_bound`'s `binary_method` `method` (fixed before the test, from candidate rows).
+                candidate_bound: float, method: str = "exact",
+                share: float | None = None) -> tuple[RequirementCertificate, RateTable]:
+    """Bound `req`'s metric on the population from `model`'s predictions on the safety rows at
+    level δ `delta`, with `certified_bound`'s `binary_method` `method` (fixed before the test,
+    from candidate rows). `share`: the requirement's whole share of the failure budget, of which
+    this test spends `delta` (default: all of it).
 
     Returns the certificate entry and the safety rows' rate table (for a rows-needed estimate).
     """
@@ -40,7 +43,8 @@ def safety_test(req: CompiledRequirement, delta: float, model: FittedModel, safe
     entry = RequirementCertificate(
         requirement=req.id, metric=req.describe(), op=str(req.op),
         bound=float(req.bound),  # type: ignore[arg-type]
-        confidence=float(req.options["confidence"]), delta=delta, method=interval_method(req, certified.method),
+        confidence=float(req.options["confidence"]), delta=delta if share is None else share,
+        test_delta=delta, method=interval_method(req, certified.method),
         candidate_bound=candidate_bound, safety_rows=partition.counts(),
         safety_value=point_value(req.expression, table), certified_bound=certified.bound,
         passed=passes(certified.bound, str(req.op), float(req.bound)),  # type: ignore[arg-type]
@@ -53,8 +57,8 @@ def shortfall(entry: RequirementCertificate, req: CompiledRequirement, table: Ra
     """Why `entry` failed, with the extra training rows its rates would need to pass."""
     side = "upper" if entry.op == "<=" else "lower"
     reason = (f"certified {side} bound {entry.certified_bound:.4f} misses {entry.bound:g} "
-              f"(safety value {entry.safety_value:.4f}, δ {entry.delta:.4g})")
-    scale = scale_needed(req.expression, entry.op, entry.bound, table, entry.delta)
+              f"(safety value {entry.safety_value:.4f}, δ {entry.test_delta:.4g})")
+    scale = scale_needed(req.expression, entry.op, entry.bound, table, entry.test_delta)
     if scale is None:
         return Shortfall(req.id, entry.metric, reason + "; the safety value itself misses the bound, "
                          "so more rows at these rates would not help", entry.certified_bound)

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.stats import beta
 
 from fairspec.data.spec import Partition
-from fairspec.metrics.difference import difference_upper_bound
+from fairspec.metrics.difference import NUISANCE_SHARE, difference_upper_bound
 from fairspec.metrics.evaluate import jsonable
 from fairspec.metrics.expressions import (Expr, Gap, Largest, Rate, Ratio, Reference, WorstGroup,
                                           leaves)
@@ -34,7 +34,8 @@ from fairspec.metrics.rates import BINARY_EVENTS, mean_or_nan, row_condition, ro
 
 Side = Literal["two-sided", "upper", "lower"]
 BinaryMethod = Literal["exact", "clopper_pearson", "hoeffding"]
-DIFFERENCE_METHOD = "exact difference test (two groups; Berger–Boos, γ = α/10)"
+DIFFERENCE_METHOD = (f"exact difference test (two groups; Berger–Boos, "
+                     f"γ = {NUISANCE_SHARE:g}·α)")
 
 
 def clopper_pearson(successes, trials, delta: float,
@@ -212,12 +213,14 @@ def certified_bound(expr: Expr, y_true, y_pred, partition: Partition, score=None
 
 
 def compares_two_groups(expr: Expr, supports: dict[Rate, np.ndarray]) -> bool:
-    """Whether every metric node of `expr` is a pairwise gap of a 0/1 event over exactly two
-    groups with rows (then the exact difference test bounds it)."""
+    """Whether every metric node of `expr` is a pairwise gap of a 0/1 event over a partition of
+    exactly two groups, both with rows (then the exact difference test bounds it). A third group
+    without rows is not left out: its rate is unknown, so interval arithmetic bounds it by [0, 1]."""
     nodes = expr.terms if isinstance(expr, Largest) else (expr,)
     return all(isinstance(node, Gap) and node.reference == "pairwise"
                and node.rate.event in BINARY_EVENTS
-               and int(np.count_nonzero(np.asarray(supports[node.rate]) > 0)) == 2
+               and np.asarray(supports[node.rate]).size == 2
+               and bool(np.all(np.asarray(supports[node.rate]) > 0))
                for node in nodes)
 
 

@@ -147,21 +147,27 @@ class _Test:
 
     def rejects(self, d0: float) -> bool:
         """Whether sup over H₀ of P(T ≤ t) ≤ α, proved by cell bounds (see the module doc)."""
+        if d0 >= 1.0:
+            return True                     # H₀: p_a − p_b ≥ 1 holds nowhere but (1, 0)
         start = max(0.0, -d0, self.nuisance[0])
         stop = min(1.0, 1.0 - d0, self.nuisance[1])
         if stop <= start:
-            return True                     # no p_b in C leaves p_a = p_b + d₀ inside [0, 1]
+            # No boundary point with p_b in C: d₀ < −max C, and H₀ with p_b in C is every
+            # (p_a, p_b) there; its supremum sits at the corner p_a = 0, p_b = max C.
+            corner = self.probability(np.array([0.0]), np.array([self.nuisance[1]]))
+            return bool(corner[0] <= self.alpha)
         edges = np.linspace(start, stop, INITIAL_CELLS + 1)
-        if (self.probability(edges + d0, edges) > self.alpha).any():
+        # Comparisons read "not ≤ α" so that a NaN could only keep H₀, never reject it.
+        if (~(self.probability(edges + d0, edges) <= self.alpha)).any():
             return False                    # a point of H₀ where P(T ≤ t) > α: not rejected
         lows, highs = edges[:-1], edges[1:]
         for _ in range(MAX_DEPTH):
-            open_cells = self.probability(lows + d0, highs) > self.alpha
+            open_cells = ~(self.probability(lows + d0, highs) <= self.alpha)
             if not open_cells.any():
                 return True
             lows, highs = lows[open_cells], highs[open_cells]
             middles = 0.5 * (lows + highs)
-            if (self.probability(middles + d0, middles) > self.alpha).any():
+            if (~(self.probability(middles + d0, middles) <= self.alpha)).any():
                 return False
             lows, highs = np.concatenate([lows, middles]), np.concatenate([middles, highs])
         return False

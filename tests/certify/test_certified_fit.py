@@ -29,8 +29,10 @@ def test_a_certified_model_comes_with_its_certificate(population):
     assert (certificate.safety_rows, certificate.candidate_rows) == (10_000, 10_000)
     assert sum(entry.safety_rows.values()) == 10_000
     assert entry.method.startswith("exact difference test")  # two groups: the sharper exact test
-    assert entry.delta == pytest.approx(0.1 * (1 - FALLBACK_SHARE))   # the first candidate's part
-    assert certificate.candidates_tested == 1 and certificate.joint_confidence == pytest.approx(0.9)
+    assert entry.delta == pytest.approx(0.1)                            # the requirement's share
+    assert entry.test_delta == pytest.approx(0.1 * (1 - FALLBACK_SHARE))   # the first test's part
+    assert certificate.candidates_tested == 1 and certificate.first_attempt is None
+    assert certificate.joint_confidence == pytest.approx(0.9)
     record = json.loads(json.dumps(certificate.to_json()))
     assert record["passed"] is True and record["requirements"][0]["requirement"] == "r"
     assert "certified on 10000 safety rows" in fit.log[-1]
@@ -76,10 +78,14 @@ def test_a_model_that_fails_the_safety_test_is_never_returned(population, monkey
     with pytest.raises(NoSolutionFound) as raised:
         certified_fit(program(REQUIREMENT), draw(population, 20_000, seed=9), fit=group_shift_fit,
                       inflation=0.0)
-    (entry,) = raised.value.certificate.requirements          # the first candidate's test
+    certificate = raised.value.certificate                    # the fallback's test
+    assert certificate.candidates_tested == 2 and not certificate.passed
+    (entry,) = certificate.first_attempt.requirements          # the first candidate's test
     assert not entry.passed and entry.certified_bound > 0.1 >= entry.safety_value - 0.02
     assert "certified upper bound" in raised.value.message
-    assert "the fallback candidate failed its safety test too" in raised.value.message
+    assert "the fallback candidate failed its safety test too: r (" in raised.value.message
+    record = json.loads(json.dumps(certificate.to_json()))
+    assert record["passed"] is False and record["first_attempt"]["passed"] is False
 
 
 def test_when_the_first_candidate_fails_the_fallback_is_tested_at_its_share(population):
@@ -87,8 +93,10 @@ def test_when_the_first_candidate_fails_the_fallback_is_tested_at_its_share(popu
     fit, certificate = certified_fit(program(REQUIREMENT), train, fit=group_shift_fit, inflation=0.0)
     (entry,) = certificate.requirements
     assert certificate.candidates_tested == 2 and entry.passed
-    assert entry.delta == pytest.approx(0.1 * FALLBACK_SHARE)
+    assert entry.test_delta == pytest.approx(0.1 * FALLBACK_SHARE) and entry.delta == pytest.approx(0.1)
     assert certificate.joint_confidence == pytest.approx(0.9)          # both tests together
+    assert not certificate.first_attempt.passed                        # the failed test is kept
+    assert json.loads(json.dumps(certificate.to_json()))["first_attempt"]["passed"] is False
     assert "the first candidate failed its test; fallback candidate model" in fit.log[-1]
     first, _ = certified_fit(program(REQUIREMENT), train, fit=group_shift_fit)
     assert first.model.intercept != fit.model.intercept        # not the model the first test saw

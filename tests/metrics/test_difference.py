@@ -9,7 +9,7 @@ from scipy.stats import beta, binom
 
 from fairspec.data.spec import Partition
 from fairspec.metrics.bounds import DIFFERENCE_METHOD, certified_bound, clopper_pearson
-from fairspec.metrics.difference import (NUISANCE_SHARE, difference_upper_bound,
+from fairspec.metrics.difference import (NUISANCE_SHARE, _Test, difference_upper_bound,
                                          mover_upper_bound)
 from fairspec.metrics.expressions import Gap, Largest, Rate
 
@@ -126,3 +126,20 @@ def test_a_max_of_gaps_splits_delta_over_its_gaps_and_directions():
     assert result.method == DIFFERENCE_METHOD and result.delta_per_interval == pytest.approx(0.05 / 4)
     assert len(result.intervals) == 2
     assert result.bound == max(max(i.upper, -i.lower) for i in result.intervals)
+
+
+def test_a_third_group_without_rows_keeps_interval_arithmetic():
+    # Review finding: with three labels and one group absent from the rows, the difference test
+    # of the other two would ignore a group whose rate is unknown (and may be far off).
+    gap = Gap(Rate("selected"), "pairwise")
+    y_pred, partition = two_group_rows({"a": (150, 500), "b": (150, 500)})
+    three = Partition("g", ("a", "b", "c"), partition.codes)
+    result = certified_bound(gap, y_pred, y_pred, three, delta=0.05)
+    assert result.method == "clopper_pearson" and result.bound >= 0.6   # c's rate may be 0 or 1
+
+
+def test_rejection_below_the_nuisance_interval_looks_at_the_corner_of_the_null():
+    test = _Test(0, 10, 5, 10, 0.05)
+    assert not test.rejects(-0.95)          # p_a = 0, p_b near 0.9 makes T ≤ t almost sure
+    assert not test.rejects(-0.5)
+    assert test.rejects(1.0)
