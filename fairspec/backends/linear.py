@@ -44,7 +44,10 @@ class LinearModel:
         fitting backends measure with — rather than where the rounded sigmoid is ≥ 0.5, which
         also holds for margins within 1e-16 below 0.
         """
-        margin = self.decision_function(X)
+        return self.scored_from_margin(self.decision_function(X))
+
+    def scored_from_margin(self, margin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, predictions) of rows whose `decision_function` values are `margin`."""
         if self.link == "identity":
             return margin, margin
         score = 0.5 * (1.0 + np.tanh(0.5 * margin))   # a sigmoid that never overflows

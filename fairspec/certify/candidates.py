@@ -124,8 +124,11 @@ def most_cautious(program: Program, options: list[Candidate], shares: dict[str, 
     certified = certified_requirements(program)
 
     def room(option: Candidate) -> float:
-        return min((float(req.bound) - option.predicted(req, shares[req.id], 1.0)) * (1 if req.op == "<=" else -1)  # type: ignore[arg-type]
-                   for req in certified)
+        rooms = []
+        for req in certified:
+            gap = float(req.bound) - option.predicted(req, shares[req.id], 1.0)  # type: ignore[arg-type]
+            rooms.append(gap if req.op == "<=" else -gap)
+        return min(rooms)
 
     others = [option for option in options if option is not skip]
     return max(others, key=room) if others else None
@@ -178,8 +181,8 @@ def _predictions(fitted: FitResult, shift: float, candidate: Split,
     model = shifted(fitted, shift).model
     if product is None:
         return model.predict(candidate.X), model.predict_score(candidate.X)
-    margin = product + model.intercept
-    return (margin >= 0).astype(np.int64), 0.5 * (1.0 + np.tanh(0.5 * margin))
+    score, y_pred = model.scored_from_margin(product + model.intercept)
+    return y_pred, score
 
 
 def _assess(program: Program, fitted: FitResult, bounds: dict[str, float], shift: float,

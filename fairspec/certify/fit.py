@@ -20,8 +20,9 @@
 
 The safety rows never influence the models, their thresholds or the bounds they were fitted to,
 so each test's interval is valid as stated, and by the union bound over the two tests the
-returned model breaks a certified bound with probability at most the δ share spent on both. Hard requirements that are not certified hold on the candidate
-rows (the rows the model saw), not on the whole training split.
+returned model breaks a certified bound with probability at most the δ share spent on both.
+Hard requirements that are not certified hold on the candidate rows (the rows the model saw),
+not on the whole training split.
 """
 
 from __future__ import annotations
@@ -93,22 +94,8 @@ def certified_fit(program: Program, train_split: Split, *, fit: Fit | None = Non
     fallback = (first_passing(program, options, fallback_share, FALLBACK_INFLATION, skip=chosen)
                 or most_cautious(program, options, fallback_share, skip=chosen))
     context = (fraction, candidate.n_rows, train_split.n_rows)
-    try:
-        certificate = _certify(program, chosen, safety, first_share, shares, *context, tested=1)
-    except NoSolutionFound as failure:
-        if fallback is None:
-            raise
-        try:
-            certificate = _certify(program, fallback, safety, fallback_share, shares, *context,
-                                   tested=2)
-        except NoSolutionFound as second:
-            raise NoSolutionFound(
-                failure.shortfalls,
-                certificate=replace(second.certificate, first_attempt=failure.certificate),
-                notes=("the fallback candidate failed its safety test too: "
-                       + "; ".join(str(s) for s in second.shortfalls),)) from None
-        certificate = replace(certificate, first_attempt=failure.certificate)
-        chosen = fallback
+    chosen, certificate = _test_in_turn(program, (chosen, first_share), (fallback, fallback_share),
+                                        safety, shares, context)
     bounds = chosen.fit_bounds
     note = (f"certified on {safety.n_rows} safety rows ({_which(certificate.candidates_tested)} "
             f"chosen from {tried} on {candidate.n_rows} rows: fitted at "
@@ -117,6 +104,29 @@ def certified_fit(program: Program, train_split: Split, *, fit: Fit | None = Non
             f"{chosen.selection_rate:.4f}): " + "; ".join(str(r) for r in certificate.requirements))
     fitted = chosen.fitted
     return replace(fitted, seconds=time.perf_counter() - started, log=fitted.log + (note,)), certificate
+
+
+def _test_in_turn(program: Program, first: tuple[Candidate, dict[str, float]],
+                  fallback: tuple[Candidate | None, dict[str, float]], safety: Split,
+                  shares: dict[str, DeltaShare], context: tuple[float, int, int]
+                  ) -> tuple[Candidate, Certificate]:
+    """The first candidate if it passes its safety test, else the fallback if it passes its own;
+    `NoSolutionFound` (the first test's shortfalls, both certificates) when neither does."""
+    try:
+        return first[0], _certify(program, first[0], safety, first[1], shares, *context, tested=1)
+    except NoSolutionFound as failure:
+        if fallback[0] is None:
+            raise
+        try:
+            certificate = _certify(program, fallback[0], safety, fallback[1], shares, *context,
+                                   tested=2)
+        except NoSolutionFound as second:
+            raise NoSolutionFound(
+                failure.shortfalls,
+                certificate=replace(second.certificate, first_attempt=failure.certificate),
+                notes=("the fallback candidate failed its safety test too: "
+                       + "; ".join(str(s) for s in second.shortfalls),)) from None
+        return fallback[0], replace(certificate, first_attempt=failure.certificate)
 
 
 def _which(tested: int) -> str:
