@@ -22,8 +22,8 @@ from typing import Callable
 import numpy as np
 
 from fairspec.certify.budget import certified_requirements, delta_split, safety_fraction
-from fairspec.certify.widths import LOG_LOSS_RANGE, label_table, metric_nodes
-from fairspec.metrics.bounds import uses_overall
+from fairspec.certify.widths import LOG_LOSS_RANGE, label_table
+from fairspec.metrics.bounds import metric_nodes, uses_overall
 from fairspec.compiler.ir import CompiledRequirement, Program
 from fairspec.data.spec import Split
 from fairspec.metrics.bounds import clopper_pearson, hoeffding

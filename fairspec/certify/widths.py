@@ -18,9 +18,9 @@ from typing import Callable
 import numpy as np
 
 from fairspec.data.spec import Partition
-from fairspec.metrics.bounds import (clopper_pearson, compares_two_groups, gap_upper_bound, hoeffding,
-                                     ratio_lower_bound, side_for, uses_overall,
-                                     worst_group_upper_bound)
+from fairspec.metrics.bounds import (clopper_pearson, compares_two_groups, difference_level,
+                                     gap_upper_bound, hoeffding, metric_nodes, ratio_lower_bound,
+                                     side_for, uses_overall, worst_group_upper_bound)
 from fairspec.metrics.difference import difference_upper_bound, mover_upper_bound
 from fairspec.metrics.evaluate import combine
 from fairspec.metrics.expressions import Expr, Gap, Largest, Rate, Ratio, WorstGroup, leaves
@@ -110,22 +110,19 @@ def predicted_bound(expr: Expr, table: RateTable, delta: float, exact: bool = Fa
 
 
 def _difference_prediction(expr: Expr, table: RateTable, delta: float, exact: bool) -> float:
-    nodes = expr.terms if isinstance(expr, Largest) else (expr,)
-    alpha = delta / (2 * len(nodes))
+    alpha = difference_level(expr, delta)
     value = 0.0
-    for node in nodes:
+    for node in metric_nodes(expr):
         support = table.supports[node.rate]
-        a, b = (int(g) for g in np.flatnonzero(support > 0))
         counts = np.nan_to_num(table.rates[node.rate]) * support
-        for first, second in ((a, b), (b, a)):
-            if exact:
-                n_1, n_2 = int(round(support[first])), int(round(support[second]))
-                bound = difference_upper_bound(min(int(round(counts[first])), n_1), n_1,
-                                               min(int(round(counts[second])), n_2), n_2, alpha)
-            else:
-                bound = float(mover_upper_bound(counts[first], support[first], counts[second],
-                                                support[second], alpha))
-            value = max(value, bound)
+        if exact:              # the test itself, on the nearest whole counts
+            support = np.rint(support).astype(int)
+            counts = np.minimum(np.rint(counts).astype(int), support)
+            bound = difference_upper_bound
+        else:
+            bound = mover_upper_bound
+        value = max(value, float(bound(counts[0], support[0], counts[1], support[1], alpha)),
+                    float(bound(counts[1], support[1], counts[0], support[0], alpha)))
     return value
 
 
@@ -209,10 +206,3 @@ def _overall_rate(table: RateTable, leaf: Rate) -> float:
     if total <= 0:
         return float("nan")
     return float(np.nansum(np.where(support > 0, table.rates[leaf], 0.0) * support) / total)
-
-
-def metric_nodes(expr: Expr) -> list[Expr]:
-    """The gap, ratio and worst-group nodes of an expression (the terms of a `Largest`)."""
-    if isinstance(expr, Largest):
-        return [node for term in expr.terms for node in metric_nodes(term)]
-    return [expr]

@@ -23,45 +23,18 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import beta
 
 from fairspec.data.spec import Partition
+from fairspec.metrics.binomial import Side, check_delta, check_side, clopper_pearson
 from fairspec.metrics.difference import NUISANCE_SHARE, difference_upper_bound
 from fairspec.metrics.evaluate import jsonable
 from fairspec.metrics.expressions import (Expr, Gap, Largest, Rate, Ratio, Reference, WorstGroup,
                                           leaves)
 from fairspec.metrics.rates import BINARY_EVENTS, mean_or_nan, row_condition, row_quantity
 
-Side = Literal["two-sided", "upper", "lower"]
 BinaryMethod = Literal["exact", "clopper_pearson", "hoeffding"]
 DIFFERENCE_METHOD = (f"exact difference test (two groups; Berger–Boos, "
                      f"γ = {NUISANCE_SHARE:g}·α)")
-
-
-def clopper_pearson(successes, trials, delta: float,
-                    side: Side = "two-sided") -> tuple[np.ndarray, np.ndarray]:
-    """Exact binomial interval(s) for the success probability, with confidence 1 − δ.
-
-    Two-sided: δ/2 in each tail. "upper": [0, U] with P(p > U) ≤ δ; "lower": [L, 1]. With no
-    trials the interval is [0, 1]. Vectorised over `successes` and `trials`.
-    """
-    x = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(trials, dtype=np.float64)
-    _check_delta(delta)
-    _check_side(side)
-    if np.any((x < 0) | (x > n)):
-        raise ValueError("successes must lie in [0, trials]")
-    tail = delta / 2.0 if side == "two-sided" else delta
-    lower = np.zeros(np.broadcast(x, n).shape)
-    upper = np.ones(lower.shape)
-    if side in ("two-sided", "lower"):
-        has_success = x > 0
-        lower = np.where(has_success, beta.ppf(tail, np.where(has_success, x, 1), n - x + 1), 0.0)
-    if side in ("two-sided", "upper"):
-        has_failure = x < n
-        upper = np.where(has_failure, beta.ppf(1.0 - tail, x + 1, np.where(has_failure, n - x, 1)),
-                         1.0)
-    return lower, upper
 
 
 def hoeffding(mean, n, delta: float, side: Side = "two-sided",
@@ -71,8 +44,8 @@ def hoeffding(mean, n, delta: float, side: Side = "two-sided",
     Radius b·sqrt(log(1/t) / 2n) with t = δ/2 (two-sided) or δ (one-sided), clipped to [0, b].
     With n = 0 the interval is [0, b].
     """
-    _check_delta(delta)
-    _check_side(side)
+    check_delta(delta)
+    check_side(side)
     mean = np.asarray(mean, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
     tail = delta / 2.0 if side == "two-sided" else delta
@@ -83,16 +56,6 @@ def hoeffding(mean, n, delta: float, side: Side = "two-sided",
     upper = (np.full(radius.shape, value_range) if side == "lower"
              else np.minimum(value_range, center + radius))
     return lower, upper
-
-
-def _check_delta(delta: float) -> None:
-    if not 0.0 < delta < 1.0:
-        raise ValueError("delta must lie strictly between 0 and 1")
-
-
-def _check_side(side: str) -> None:
-    if side not in ("two-sided", "upper", "lower"):
-        raise ValueError(f"side must be two-sided, upper or lower, not {side!r}")
 
 
 # ---------------------------------------------------------------- interval arithmetic
@@ -190,7 +153,7 @@ def certified_bound(expr: Expr, y_true, y_pred, partition: Partition, score=None
     `compares_two_groups`, Clopper–Pearson otherwise); losses and predictions use Hoeffding with
     range `value_range` and must lie in [0, value_range].
     """
-    _check_delta(delta)
+    check_delta(delta)
     tallies = {leaf: _tally(leaf, y_true, y_pred, partition, score, value_range)
                for leaf in leaves(expr)}
     if binary_method == "exact" and compares_two_groups(
@@ -216,29 +179,37 @@ def compares_two_groups(expr: Expr, supports: dict[Rate, np.ndarray]) -> bool:
     """Whether every metric node of `expr` is a pairwise gap of a 0/1 event over a partition of
     exactly two groups, both with rows (then the exact difference test bounds it). A third group
     without rows is not left out: its rate is unknown, so interval arithmetic bounds it by [0, 1]."""
-    nodes = expr.terms if isinstance(expr, Largest) else (expr,)
     return all(isinstance(node, Gap) and node.reference == "pairwise"
                and node.rate.event in BINARY_EVENTS
                and np.asarray(supports[node.rate]).size == 2
                and bool(np.all(np.asarray(supports[node.rate]) > 0))
-               for node in nodes)
+               for node in metric_nodes(expr))
+
+
+def metric_nodes(expr: Expr) -> list[Expr]:
+    """The gap, ratio and worst-group nodes of an expression (the terms of a `Largest`)."""
+    if isinstance(expr, Largest):
+        return [node for term in expr.terms for node in metric_nodes(term)]
+    return [expr]
+
+
+def difference_level(expr: Expr, delta: float) -> float:
+    """α of each one-sided difference test: δ split over both directions of every gap."""
+    return delta / (2 * len(metric_nodes(expr)))
 
 
 def _difference_bound(expr: Expr, tallies: dict[Rate, "_Tally"], labels: tuple[str, ...],
                       delta: float) -> CertifiedBound:
     """Each gap of `expr` bounded by the exact difference test in both directions, δ / 2m each."""
-    nodes = expr.terms if isinstance(expr, Largest) else (expr,)
-    alpha = delta / (2 * len(nodes))
+    alpha = difference_level(expr, delta)
     listing, value = [], 0.0
-    for node in nodes:
-        tally = tallies[node.rate]
-        a, b = (int(g) for g in np.flatnonzero(tally.support > 0))
-        x, n = np.rint(tally.totals).astype(int), tally.support.astype(int)
-        above = difference_upper_bound(x[a], n[a], x[b], n[b], alpha)   # bounds r_a − r_b
-        below = difference_upper_bound(x[b], n[b], x[a], n[a], alpha)   # bounds r_b − r_a
+    for node in metric_nodes(expr):
+        x, n = np.rint(tallies[node.rate].totals).astype(int), tallies[node.rate].support.astype(int)
+        above = difference_upper_bound(x[0], n[0], x[1], n[1], alpha)   # bounds r_0 − r_1
+        below = difference_upper_bound(x[1], n[1], x[0], n[0], alpha)   # bounds r_1 − r_0
         value = max(value, above, below)
-        listing.append(RateInterval(str(node.rate), f"{labels[a]} − {labels[b]}", -below, above,
-                                    int(n[a] + n[b]), float(x[a] / n[a] - x[b] / n[b])))
+        listing.append(RateInterval(str(node.rate), f"{labels[0]} − {labels[1]}", -below, above,
+                                    int(n[0] + n[1]), float(x[0] / n[0] - x[1] / n[1])))
     return CertifiedBound(str(expr), max(0.0, value), "upper", delta, alpha, tuple(listing),
                           DIFFERENCE_METHOD)
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import bdtr, bdtrc, gammaln, xlog1py, xlogy
-from scipy.stats import beta
+
+from fairspec.metrics.binomial import clopper_pearson
 
 INITIAL_CELLS = 16        # cells of the nuisance rate p_b on the boundary, before refinement
 NUISANCE_SHARE = 0.1      # γ / α: the part of the level spent on confining p_b
@@ -71,21 +72,15 @@ def mover_upper_bound(x_a, n_a, x_b, n_b, alpha: float):
     """A fast approximation of `difference_upper_bound` (not a guarantee): Newcombe's method of
     variance estimates recovery with each group's one-sided Clopper–Pearson limit at level α,
     U = t + √((u_a − r_a)² + (r_b − l_b)²). Vectorised; used to predict the exact bound."""
-    x_a, n_a = np.asarray(x_a, dtype=np.float64), np.asarray(n_a, dtype=np.float64)
-    x_b, n_b = np.asarray(x_b, dtype=np.float64), np.asarray(n_b, dtype=np.float64)
+    n_a, n_b = np.asarray(n_a, dtype=np.float64), np.asarray(n_b, dtype=np.float64)
+    x_a = np.minimum(np.asarray(x_a, dtype=np.float64), n_a)    # rate × support may round above
+    x_b = np.minimum(np.asarray(x_b, dtype=np.float64), n_b)
     with np.errstate(divide="ignore", invalid="ignore"):
         r_a, r_b = np.where(n_a > 0, x_a / n_a, 0.0), np.where(n_b > 0, x_b / n_b, 0.0)
-    upper_a = np.where(x_a < n_a, beta.ppf(1.0 - alpha, x_a + 1, np.maximum(n_a - x_a, 1e-300)), 1.0)
-    lower_b = np.where(x_b > 0, beta.ppf(alpha, np.maximum(x_b, 1e-300), n_b - x_b + 1), 0.0)
+    upper_a = clopper_pearson(x_a, n_a, alpha, "upper")[1]
+    lower_b = clopper_pearson(x_b, n_b, alpha, "lower")[0]
     bound = r_a - r_b + np.sqrt((upper_a - r_a) ** 2 + (r_b - lower_b) ** 2)
     return np.where((n_a > 0) & (n_b > 0), np.minimum(bound, 1.0), 1.0)
-
-
-def clopper_pearson_interval(x: int, n: int, level: float) -> tuple[float, float]:
-    """The two-sided Clopper–Pearson interval for a rate, missing it with probability ≤ `level`."""
-    lower = float(beta.ppf(level / 2, x, n - x + 1)) if x > 0 else 0.0
-    upper = float(beta.ppf(1 - level / 2, x + 1, n - x)) if x < n else 1.0
-    return lower, upper
 
 
 def _log_choose(n: int, outcomes: np.ndarray) -> np.ndarray:
@@ -104,7 +99,8 @@ class _Test:
         self.n_a, self.n_b = n_a, n_b
         gamma = NUISANCE_SHARE * alpha
         self.alpha = alpha - gamma
-        self.nuisance = clopper_pearson_interval(x_b, n_b, gamma)
+        lower, upper = clopper_pearson(x_b, n_b, gamma)
+        self.nuisance = (float(lower), float(upper))
         # Outcomes of X_b summed exactly; the rest (TAIL_SIGMAS standard deviations beyond what
         # any p_b in C makes likely) are bounded by their probability mass, counted as if each
         # led to T ≤ t. This keeps every probability an upper bound and the sums short.
