@@ -15,7 +15,8 @@ from typing import Callable
 import numpy as np
 
 from fairspec.backends.base import Conflict, FitRequest, InfeasibleError, Term, TermReport
-from fairspec.backends.reductions.lagrangian import CostSensitiveLearner, Round, Solution, solve_rates
+from fairspec.backends.reductions.lagrangian import (STALL, CostSensitiveLearner, Round, Solution,
+                                                     solve_rates)
 from fairspec.backends.reductions.pieces import RatePiece, pieces_for
 from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
@@ -128,10 +129,11 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     group) but its kernel-smoothed rates are noisy on small cells; the diagonal secant model is
     cruder and steadier, so each catches cases the other misses. The diagonal search also runs
     when the Jacobian's found feasible rounds only far from their own thresholds (its multipliers
-    never brought the rates close), and the more accurate answer is kept. A warm `start`
-    (multipliers, unconstrained values) seeds a first search of `WARM_ROUNDS` rounds; unless it
-    finds a round feasible near its own threshold, the cold search runs too (the extrapolated
-    model's far thresholds can be much less accurate), and the more accurate answer is kept.
+    never brought the rates close; it stops once it stalls, see `STALL`), and the more accurate
+    answer is kept. A warm `start` (multipliers, unconstrained values) seeds a first search of
+    `WARM_ROUNDS` rounds; unless it finds a round feasible near its own threshold, the cold search
+    runs too (the extrapolated model's far thresholds can be much less accurate), and the more
+    accurate answer is kept.
     """
     warm = None
     if start is not None:
@@ -140,13 +142,15 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
                            reference_accuracy=start.accuracy)
         if warm.near:
             return warm
-    solution = solve_rates(make_learner(), train.y, pieces, max_rounds=max_rounds)
+    learner = make_learner()
+    has_retry = hasattr(learner, "rate_jacobian")      # the diagonal search can follow
+    solution = solve_rates(learner, train.y, pieces, max_rounds=max_rounds,
+                           stall=STALL if has_retry else None)
     if warm is not None and warm.best is not None:      # far-feasible only: keep the better
         solution = _better(warm, solution, pieces, "no near round from the warm start; cold search:")
-    learner = make_learner()
-    if solution.near or not hasattr(learner, "rate_jacobian"):
+    if solution.near or not has_retry:
         return solution
-    retry = solve_rates(learner, train.y, pieces, max_rounds=max_rounds, use_jacobian=False)
+    retry = solve_rates(make_learner(), train.y, pieces, max_rounds=max_rounds, use_jacobian=False)
     why = "no feasible round" if solution.best is None else "feasible rounds only far from their thresholds"
     return _better(solution, retry, pieces, f"{why} with the Jacobian; diagonal model:")
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from fairspec.backends.reductions.pieces import RatePiece
+from fairspec.backends.reductions.thresholds import best_threshold
 
 # First guess of −∂rate_c/∂λ_c, as a multiple of n / n_c (a per-row cost shift of 1 in cell c
 # moves its rate by about this much); Broyden updates replace it.
@@ -39,13 +40,17 @@ MAX_HALVINGS = 3
 # low, so a weakly answering direction (the FPR gap of equalized odds) still moves, is raised
 # tenfold by a step that overshot and lowered threefold by one that did not, within these limits.
 LM_DAMPING = (1e-3, 1.0)
+# A search given `stall` stops, once it has feasible rounds but no near one, after `stall` rounds
+# in which the total violation at the model's own threshold never fell below PROGRESS × its least
+# value so far: its rate model is not bringing the rates in (the Jacobian's, on equalized odds over
+# Adult's sex × race cells of ~10 positives), so the search with the other model can start. A
+# search with no feasible round at all runs on: giving up there would declare the requirements
+# infeasible.
+STALL = 5
+PROGRESS = 0.9
 # A near round must beat the best near one's training accuracy by this much to restart the
 # `patience` count (any more accurate feasible round is kept): tiny gains do not prolong the search.
 MIN_GAIN = 5e-4
-# A round is "near" feasibility when a threshold moving at most this share of the rows from its
-# own meets every piece; only near rounds start the `patience` count, so a far threshold that
-# happens to be feasible (selecting almost no one) does not end the search early.
-NEAR_SHARE = 0.04
 # `patience` of a warm-started search: it starts next to the answer (the previous bound's fit,
 # multipliers extrapolated), so its first near round is kept. A gain below WARM_MIN_GAIN does not
 # restart it, and a feasible round within WARM_MIN_GAIN of the previous fit's accuracy ends it.
@@ -99,7 +104,8 @@ class Solution:
 
 def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
                 *, max_rounds: int = 30, slack: float = 0.1, patience: int = 4,
-                use_jacobian: bool = True, start: np.ndarray | None = None,
+                use_jacobian: bool = True, stall: int | None = None,
+                start: np.ndarray | None = None,
                 unconstrained_values: tuple[float, ...] | None = None,
                 reference_accuracy: float | None = None) -> Solution:
     """Search multipliers until one fitted model meets every piece on the training rows.
@@ -110,7 +116,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     accuracy by `MIN_GAIN`, and returns the most accurate feasible round seen, at whatever
     threshold. Deterministic: the same learner, data and pieces give the same rounds.
     `use_jacobian=False` ignores a learner's `rate_jacobian` and keeps the diagonal model with
-    secant updates.
+    secant updates. With `stall`, a search whose feasible rounds are all far from their own
+    thresholds stops once `stall` rounds pass without progress (see STALL).
 
     Warm start: `start` gives the first round's multipliers (stacked over the pieces' cells)
     instead of zeros, and then `unconstrained_values` must give each piece's value for the
@@ -142,6 +149,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     gained = 0                                         # the last near round that gained
     best_near = -np.inf                                # best accuracy of a near round
     halvings, damping = 0, LM_DAMPING[0]
+    least_violation, progressed = np.inf, 0            # own-threshold violation, when it last fell
     for index in range(max_rounds):
         per_piece = tuple(np.split(multipliers, np.cumsum(sizes)[:-1]))
         cost = base_cost + sum((p.cells.row_cost(m) for p, m in zip(pieces, per_piece)),
@@ -154,8 +162,10 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         values = tuple(p.value(r, o) for p, r, o in zip(pieces, rates, overall))
         if index == 0 and cold:
             unconstrained = values
-        round_ = _best_shift(index, fitted, margin, y, pieces, per_piece,
-                             keep_zero=index == 0 and cold and all(map(RatePiece.holds, pieces, values)))
+        kept = best_threshold(margin, y, pieces,
+                              keep_zero=index == 0 and cold and all(map(RatePiece.holds, pieces, values)))
+        round_ = Round(index, fitted, margin, kept.shift, kept.values, kept.accuracy, kept.feasible,
+                       per_piece, kept.near)
         least = [min(a, v) if p.kind == "gap" else max(a, v)
                  for p, a, v in zip(pieces, least, round_.values)]
         log.append(f"round {index}: values {_fmt(values)} → shift {round_.shift:+.4f} "
@@ -176,6 +186,11 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
                 and round_.train_accuracy >= reference_accuracy - gain):
             break           # gaining `gain` more would beat the looser fit: not worth a round
         violation = sum(map(RatePiece.violation, pieces, values))
+        if violation < PROGRESS * least_violation:
+            least_violation, progressed = violation, index
+        if stall is not None and best is not None and best_near == -np.inf \
+                and index - progressed >= stall:
+            break           # the multipliers stopped bringing the model's own rates closer
         if anchor is not None and violation > anchor[1] and halvings < MAX_HALVINGS:
             halvings += 1                         # the step overshot: retry half of it
             damping = min(10.0 * damping, LM_DAMPING[1])
@@ -192,8 +207,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         elif previous is not None:
             response = _secant(response, support, len(y), *previous, multipliers, stacked)
         previous = (multipliers.copy(), stacked)
-        targets = np.concatenate([_targets(p, r, o, m, d, slack) for p, r, o, m, d in
-                                  zip(pieces, rates, overall, per_piece,
+        targets = np.concatenate([_targets(p, r, m, d, slack) for p, r, m, d in
+                                  zip(pieces, rates, per_piece,
                                       np.split(response, np.cumsum(sizes)[:-1]))])
         move = ((targets - stacked) / -response if jacobian is None
                 else _damped_solve(jacobian, targets - stacked, damping))
@@ -222,30 +237,50 @@ def _secant(response: np.ndarray, support: np.ndarray, n_rows: int, old_multipli
     return np.where(usable, np.clip(observed, response / 4, response * 4), response)
 
 
-def _targets(piece: RatePiece, rates: np.ndarray, overall: float, multipliers: np.ndarray,
-             response: np.ndarray, slack: float) -> np.ndarray:
+def _targets(piece: RatePiece, rates: np.ndarray, multipliers: np.ndarray, response: np.ndarray,
+             slack: float) -> np.ndarray:
     """The rates each cell should move to: inside the piece's window, aiming `slack`/2 within.
 
     With the diagonal model, `natural` are the rates all multipliers at zero would give; a cell
-    keeps a multiplier only if its natural rate lies outside the window. A pairwise window is
-    placed so that the multipliers sum to zero (the form of the pairwise Lagrangian's dual).
+    keeps a multiplier only if its natural rate lies outside the window. The window is placed so
+    that the multipliers sum to zero: the form of the Lagrangian's dual for a pairwise bound, and
+    for a bound `vs overall` too (a multiplier ν_g on r_g − Σ_h s_h r_h puts λ_h = ν_h − s_h Σ_g ν_g
+    on each rate r_h, and Σ_h λ_h = 0 because the support shares s_h sum to 1). A `vs overall`
+    piece takes the loosest such pairwise
+    window whose targets meet the bound around their own overall rate: centring on the current
+    overall rate would move one side only and let the overall rate drift with the multipliers.
     """
     room = piece.bound if piece.kind == "gap" else 1.0 - piece.bound
     target = piece.bound - room * slack / 2 if piece.kind == "gap" else piece.bound + room * slack / 2
     natural = rates + multipliers * response
+    if piece.reference == "pairwise":
+        return _balanced(piece, natural, response, target)
+    share = piece.cells.support / piece.cells.support.sum()
+    # width `target` always meets the bound (every rate is within it of any mean of them); no
+    # width past 2·target (gap) or target² (ratio) can
+    tight, loose = (target, 2.0 * target) if piece.kind == "gap" else (target, target**2)
+    for _ in range(30):
+        mid = 0.5 * (tight + loose)
+        moved = _balanced(piece, natural, response, mid)
+        value = piece.value(moved, float(share @ moved))
+        meets = value <= target if piece.kind == "gap" else value >= target
+        tight, loose = (mid, loose) if meets else (tight, mid)
+    return _balanced(piece, natural, response, tight)
+
+
+def _balanced(piece: RatePiece, natural: np.ndarray, response: np.ndarray,
+              width: float) -> np.ndarray:
+    """`natural` clipped into the pairwise window of `width` placed where the moves it asks of
+    the multipliers sum to zero."""
 
     def needed(low: float, high: float) -> np.ndarray:
         return (natural - np.clip(natural, low, high)) / response
 
-    if piece.reference == "overall":
-        window = piece.overall_window(overall, target)
-    else:
-        lo, hi = float(natural.min()) - 1.0, float(natural.max())
-        for _ in range(60):                       # Σ needed(L) falls as L rises
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if needed(*piece.window(mid, target)).sum() > 0 else (lo, mid)
-        window = piece.window(0.5 * (lo + hi), target)
-    return np.clip(natural, *window)
+    lo, hi = float(natural.min()) - 1.0, float(natural.max())
+    for _ in range(60):                       # Σ needed(L) falls as L rises
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if needed(*piece.window(mid, width)).sum() > 0 else (lo, mid)
+    return np.clip(natural, *piece.window(0.5 * (lo + hi), width))
 
 
 def _fmt(values: tuple[float, ...]) -> str:
@@ -256,121 +291,3 @@ def _tight(pieces: tuple[RatePiece, ...], round_: Round, slack: float) -> bool:
     """Every piece that is being pushed (non-zero multipliers) is within `slack` of its bound."""
     return all(not np.any(m) or p.slack(v) <= slack
                for p, v, m in zip(pieces, round_.values, round_.multipliers))
-
-
-def _best_shift(index: int, fitted: Any, margin: np.ndarray, y: np.ndarray,
-                pieces: tuple[RatePiece, ...], multipliers: tuple[np.ndarray, ...],
-                keep_zero: bool) -> Round:
-    """The threshold with the best training accuracy among all those meeting every piece.
-
-    Every threshold that splits the rows differently is tried, from selecting one row to all but
-    one (a constant prediction is left out: it meets gap bounds trivially, and ratios only by the
-    0/0 convention). Ties go to the smallest shift. The model's own threshold (shift 0) is a
-    candidate only when no margin lies within rounding of 0, so the saved model predicts every
-    row as measured here. With no feasible threshold, the round keeps shift 0 (infeasible); with
-    `keep_zero` only shift 0 is tried.
-    """
-    scan = ThresholdScan(margin, y, pieces)
-    zero = scan.count_at(0.0)
-    own = scan.clear_of(0.0)
-    if keep_zero and own:
-        counts = np.array([zero])
-    else:
-        counts = _with(scan.boundaries(), zero) if own else scan.boundaries()
-    values, accuracies = scan.measure(counts)
-    feasible = np.ones(len(counts), dtype=bool)
-    for piece, piece_values in zip(pieces, values.T):
-        feasible &= piece.holds_all(piece_values)
-    shifts = np.where(own & (counts == zero), 0.0, scan.shifts_for(counts))
-    near = bool(np.any(feasible & (np.abs(counts - zero) <= NEAR_SHARE * len(y))))
-    if not feasible.any():
-        at_zero, accuracy = scan.measure(np.array([zero]))
-        return Round(index, fitted, margin, 0.0, tuple(float(v) for v in at_zero[0]),
-                     float(accuracy[0]), False, multipliers, False)
-    # most accurate feasible count; among equals, the smallest shift
-    score = np.where(feasible, accuracies, -np.inf)
-    best = np.flatnonzero(score == score.max())
-    pick = int(best[np.argmin(np.abs(shifts[best]))])
-    return Round(index, fitted, margin, float(shifts[pick]), tuple(float(v) for v in values[pick]),
-                 float(accuracies[pick]), True, multipliers, near)
-
-
-def _with(counts: np.ndarray, count: int) -> np.ndarray:
-    """Sorted unique `counts` with `count` added where it is missing."""
-    at = int(np.searchsorted(counts, count))
-    return counts if at < len(counts) and counts[at] == count else np.insert(counts, at, count)
-
-
-class ThresholdScan:
-    """Every piece's value and the accuracy for the top-c rows by margin selected, for any c.
-
-    `margin + shift ≥ 0` selects the rows with the largest margins (float addition is monotone),
-    so a shift's selection is a prefix of the rows by falling margin, and every cell's event total
-    is a prefix sum. Events and labels are 0/1, so the totals are whole numbers, exact in any
-    order: the rates equal `RateCells.rates` of the same selection bit for bit.
-    """
-
-    def __init__(self, margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...]) -> None:
-        self.margin, self.pieces = margin, pieces
-        self.order = np.argsort(-margin)       # ties: only counts between distinct margins are used
-        self.falling = margin[self.order]
-        labels = y[self.order]
-        self.n_rows = len(y)
-        self.negatives = float(np.sum(y == 0))
-        self.right = np.concatenate([[0.0], np.cumsum(2.0 * labels - 1.0)])    # correct − wrong
-        self.prefix = [self._prefix(piece.cells) for piece in pieces]
-
-    def _prefix(self, cells):
-        counted = cells.counted
-        base = np.bincount(cells.cell[counted], weights=cells.offset[counted],
-                           minlength=len(cells.labels))
-        steps = np.zeros((self.n_rows + 1, len(cells.labels)))
-        rows = np.flatnonzero(counted[self.order])
-        steps[rows + 1, cells.cell[self.order][rows]] = cells.slope[self.order][rows]
-        totals = np.cumsum(steps, axis=0)
-        overall = np.concatenate([[0.0], np.cumsum(np.where(counted[self.order],
-                                                           cells.slope[self.order], 0.0))])
-        return base, totals, overall, int(np.count_nonzero(counted)), float(np.sum(cells.offset[counted]))
-
-    def count_at(self, shift: float) -> int:
-        return int(np.count_nonzero(self.margin + shift >= 0))
-
-    def clear_of(self, threshold: float) -> bool:
-        """Whether no margin lies within rounding (as in `boundaries`) of `threshold`."""
-        return not np.any(np.abs(self.margin - threshold) <= 1e-9 * (1.0 + abs(threshold)))
-
-    def boundaries(self) -> np.ndarray:
-        """Counts c in 1..n−1 where the c-th and (c+1)-th largest margins differ clearly.
-
-        "Clearly": a threshold halfway between them is not rounded onto either by the saved
-        model's own arithmetic (another order of the same float sums).
-        """
-        upper, lower = self.falling[:-1], self.falling[1:]
-        apart = (upper - lower) > 1e-9 * (1.0 + np.abs(upper))
-        return np.flatnonzero(apart) + 1
-
-    def shifts_for(self, counts: np.ndarray) -> np.ndarray:
-        """Shifts selecting exactly the top c rows, for each c of `counts` (boundaries or not):
-        halfway between the c-th and (c+1)-th largest margins."""
-        inner = np.clip(counts, 1, self.n_rows - 1)
-        return -(self.falling[inner - 1] + self.falling[inner]) / 2
-
-    def measure(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(len(counts) × pieces values, accuracies) with the top-c rows selected for each c."""
-        counts = np.asarray(counts, dtype=np.int64)
-        accuracies = (self.negatives + self.right[counts]) / self.n_rows
-        values = np.empty((len(counts), len(self.pieces)))
-        for j, (piece, (base, totals, overall, n_counted, offset_total)) in enumerate(
-                zip(self.pieces, self.prefix)):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rates = (base + totals[counts]) / piece.cells.support
-                values[:, j] = piece.values(rates, (offset_total + overall[counts]) / n_counted)
-        return values, accuracies
-
-
-def _shifted_measures(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
-                      shifts: list[float]) -> tuple[list[tuple[float, ...]], list[float]]:
-    """Every piece's value and the training accuracy at each threshold shift (see ThresholdScan)."""
-    scan = ThresholdScan(margin, y, pieces)
-    values, accuracies = scan.measure(np.array([scan.count_at(s) for s in shifts]))
-    return [tuple(float(v) for v in row) for row in values], [float(a) for a in accuracies]

@@ -1,9 +1,10 @@
 """Hard rate requirements split into pieces: every cell of one rate leaf held inside a window.
 
 A gap bound `max_g r_g − min_g r_g ≤ b` says all cells lie in some window [L, L + b]; a ratio
-bound `min r / max r ≥ b` says they lie in [L, L / b]; the `vs overall` forms fix the window
-around the overall rate. `Largest` (equalized odds) is a max of gaps, so it splits into one piece
-per sub-expression, each with the same bound.
+bound `min r / max r ≥ b` says they lie in [L, L / b]; the `vs overall` forms bound each cell
+against the support-weighted mean of all cells (see `lagrangian._targets`). `Largest`
+(equalized odds) is a max of gaps, so it splits into one piece per sub-expression, each with the
+same bound.
 """
 
 from __future__ import annotations
@@ -86,11 +87,6 @@ class RatePiece:
     def window(self, low: float, target: float) -> tuple[float, float]:
         """The window [low, high] that keeps the piece at value `target`, from its lower edge."""
         return (low, low + target) if self.kind == "gap" else (low, low / max(target, 1e-9))
-
-    def overall_window(self, overall: float, target: float) -> tuple[float, float]:
-        if self.kind == "gap":
-            return overall - target, overall + target
-        return overall * target, overall / max(target, 1e-9)
 
 
 def pieces_for(term: Term, train: Split) -> tuple[RatePiece, ...]:

@@ -30,9 +30,10 @@ def make_split(n_rows: int = 1500, seed: int = 0) -> Split:
     return Split("train", X, y, partitions)
 
 
-def hard_term(term_id: str, name: str, partition: str, bound: float, task: str = "binary") -> Term:
+def hard_term(term_id: str, name: str, partition: str, bound: float, task: str = "binary",
+              reference: str = "pairwise") -> Term:
     info = metric(name)
-    return Term(term_id, name, info.family, info.expression(task=task), partition, "hard",
+    return Term(term_id, name, info.family, info.expression(reference, task), partition, "hard",
                 info.direction, bound)
 
 

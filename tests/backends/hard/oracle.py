@@ -32,3 +32,10 @@ def pairwise_value(name: str, y: np.ndarray, pred: np.ndarray, codes: np.ndarray
     if name == "disparate_impact":
         return float(frames[0].ratio(method="between_groups"))
     return max(float(frame.difference(method="between_groups")) for frame in frames)
+
+
+def overall_value(name: str, y: np.ndarray, pred: np.ndarray, codes: np.ndarray) -> float:
+    """The metric's `vs overall` gap (each group against everyone) per fairlearn's MetricFrame."""
+    frames = [MetricFrame(metrics=f, y_true=y, y_pred=pred, sensitive_features=codes)
+              for f in RATES[name]]
+    return max(float(frame.difference(method="to_overall")) for frame in frames)

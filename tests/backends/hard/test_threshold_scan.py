@@ -8,7 +8,7 @@ import pytest
 from benchmarks.hard import load_adult
 from fairspec.backends.base import FitRequest, ModelSpec
 from fairspec.backends.convex import ConvexBackend
-from fairspec.backends.reductions.lagrangian import _best_shift
+from fairspec.backends.reductions.thresholds import best_threshold
 from fairspec.backends.reductions.pieces import pieces_for
 from tests.backends.hard.conftest import hard_term
 from tests.backends.hard.oracle import pairwise_value
@@ -36,22 +36,41 @@ def test_scan_finds_the_most_accurate_feasible_threshold(train, name, bound, par
     pieces = pieces_for(hard_term("t", name, partition, bound), train)
     y = train.y.astype(np.float64)
     margin = np.round(train.X[:, 0] - 0.4 * train.X[:, 1], 3)       # ties on purpose
-    round_ = _best_shift(1, None, margin, y, pieces, (), keep_zero=False)
+    round_ = best_threshold(margin, y, pieces)
     expected = _brute_force_best(margin, y, pieces)
     if expected is None:
         assert not round_.feasible
         return
-    assert round_.feasible and round_.train_accuracy == pytest.approx(expected, abs=1e-12)
+    assert round_.feasible and round_.accuracy == pytest.approx(expected, abs=1e-12)
     selected = (margin + round_.shift >= 0).astype(np.float64)      # the shift selects what it claims
-    assert float(np.mean(selected == y)) == round_.train_accuracy
+    assert float(np.mean(selected == y)) == round_.accuracy
     assert round_.values == tuple(p.value(p.cells.rates(selected), p.cells.overall(selected))
                                   for p in pieces)
+
+
+def test_a_tie_keeps_the_model_s_own_threshold(train):
+    """Two feasible thresholds of equal accuracy, the model's own and one whose halfway shift is
+    smaller than the distance to the own one's halfway point: the own one (shift 0) wins."""
+    pieces = pieces_for(hard_term("t", "demographic_parity", "sex", 0.99), train)
+    y = train.y.astype(np.float64)
+    positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    # by falling margin: all positives but one, a negative, the last positive, then the negatives;
+    # the model's own threshold (0) falls between the last positive and the negatives
+    order = np.concatenate([positives[:-1], negatives[:1], positives[-1:], negatives[1:]])
+    own = len(positives) + 1
+    falling = np.concatenate([np.linspace(5, 1, own - 3), [0.02, 0.01, 0.005],
+                              np.linspace(-1, -5, len(y) - own)])
+    margin = np.empty(len(y))
+    margin[order] = falling
+    kept = best_threshold(margin, y, pieces)
+    assert kept.feasible and kept.shift == 0.0
+    assert kept.accuracy == float(np.mean((margin >= 0) == y))
 
 
 def test_keep_zero_scans_nothing(train):
     pieces = pieces_for(hard_term("t", "demographic_parity", "sex", 1.0), train)
     margin = train.X[:, 0]
-    round_ = _best_shift(0, None, margin, train.y.astype(np.float64), pieces, (), keep_zero=True)
+    round_ = best_threshold(margin, train.y.astype(np.float64), pieces, keep_zero=True)
     assert round_.shift == 0.0 and round_.feasible
 
 

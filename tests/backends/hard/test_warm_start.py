@@ -8,7 +8,7 @@ import pytest
 from fairspec.backends.base import FitRequest, ModelSpec
 from fairspec.backends.convex import ConvexBackend
 from fairspec.backends.convex.warm import EXTRAPOLATION, WarmStart
-from fairspec.backends.reductions.lagrangian import _shifted_measures
+from fairspec.backends.reductions.thresholds import shifted_measures
 from fairspec.backends.reductions.pieces import RatePiece, pieces_for
 from fairspec.metrics.catalog import METRICS
 from fairspec.metrics.evaluate import evaluate
@@ -25,7 +25,7 @@ def test_prefix_sum_scan_equals_measuring_each_shift(train, name, partition):
     margin = np.random.default_rng(1).normal(size=train.n_rows)
     margin[:20] = margin[20:40]                     # ties must fall on the same side together
     shifts = [0.0, -0.3, 0.25, float(-margin[5]), 2.0, -5.0]
-    values, accuracies = _shifted_measures(margin, train.y.astype(np.float64), pieces, shifts)
+    values, accuracies = shifted_measures(margin, train.y.astype(np.float64), pieces, shifts)
     for shift, got, accuracy in zip(shifts, values, accuracies):
         selected = (margin + shift >= 0).astype(np.float64)
         brute = tuple(p.value(p.cells.rates(selected), p.cells.overall(selected)) for p in pieces)

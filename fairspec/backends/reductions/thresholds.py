@@ -1,0 +1,191 @@
+"""Every threshold of one score at once: each piece's value and the accuracy of the top-c rows.
+
+A round of the rate search fits a score, then keeps the threshold with the best training
+accuracy among those meeting every piece. `margin + shift ≥ 0` selects the rows with the largest
+margins (float addition is monotone), so a threshold's selection is the top c rows by margin, and
+a cell's event total is a count over that prefix. Events and labels are 0/1, so every total is a
+whole number, exact in any order: the rates equal `RateCells.rates` of the same selection bit for
+bit. The accuracy of each c is one prefix sum; piece values are measured lazily, for the most
+accurate thresholds first, so a round whose best feasible threshold is among them (most rounds)
+never measures the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fairspec.backends.reductions.cells import RateCells
+from fairspec.backends.reductions.pieces import RatePiece
+
+# A round is "near" feasibility when a threshold moving at most this share of the rows from its
+# own meets every piece (see `solve_rates`).
+NEAR_SHARE = 0.04
+# Thresholds measured in the first batch, most accurate first; each later batch is 4× larger.
+FIRST_BATCH = 256
+
+
+class ThresholdScan:
+    """Each piece's value and the accuracy with the top-c rows by margin selected, for any c."""
+
+    def __init__(self, margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...]) -> None:
+        self.margin, self.pieces = margin, pieces
+        self.order = np.argsort(-margin)       # ties: only counts between distinct margins are used
+        self.falling = margin[self.order]
+        self.n_rows = len(y)
+        self.negatives = float(np.sum(y == 0))
+        self.right = np.concatenate([[0.0], np.cumsum(2.0 * y[self.order] - 1.0)])  # correct − wrong
+        self.tallies = [_CellTally(piece.cells, self.order) for piece in pieces]
+
+    def count_at(self, shift: float) -> int:
+        return int(np.count_nonzero(self.margin + shift >= 0))
+
+    def clear_of(self, threshold: float) -> bool:
+        """Whether no margin lies within rounding (as in `boundaries`) of `threshold`."""
+        return not np.any(np.abs(self.margin - threshold) <= 1e-9 * (1.0 + abs(threshold)))
+
+    def boundaries(self) -> np.ndarray:
+        """Counts c in 1..n−1 where the c-th and (c+1)-th largest margins differ clearly.
+
+        "Clearly": a threshold halfway between them is not rounded onto either by the saved
+        model's own arithmetic (another order of the same float sums).
+        """
+        upper, lower = self.falling[:-1], self.falling[1:]
+        apart = (upper - lower) > 1e-9 * (1.0 + np.abs(upper))
+        return np.flatnonzero(apart) + 1
+
+    def shifts_for(self, counts: np.ndarray) -> np.ndarray:
+        """Shifts selecting exactly the top c rows, for each c of `counts` (boundaries or not):
+        halfway between the c-th and (c+1)-th largest margins."""
+        inner = np.clip(counts, 1, self.n_rows - 1)
+        return -(self.falling[inner - 1] + self.falling[inner]) / 2
+
+    def accuracies(self, counts: np.ndarray) -> np.ndarray:
+        return (self.negatives + self.right[counts]) / self.n_rows
+
+    def measure(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(len(counts) × pieces values, accuracies) with the top-c rows selected for each c."""
+        counts = np.asarray(counts, dtype=np.int64)
+        values = np.empty((len(counts), len(self.pieces)))
+        for j, (piece, tally) in enumerate(zip(self.pieces, self.tallies)):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rates = tally.totals(counts) / piece.cells.support
+                values[:, j] = piece.values(rates, tally.overall(counts))
+        return values, self.accuracies(counts)
+
+    def feasible(self, counts: np.ndarray) -> np.ndarray:
+        """Whether every piece holds, for each c of `counts`."""
+        values, _ = self.measure(counts)
+        holds = np.ones(len(counts), dtype=bool)
+        for piece, piece_values in zip(self.pieces, values.T):
+            holds &= piece.holds_all(piece_values)
+        return holds
+
+
+class _CellTally:
+    """Event totals of each cell of one `RateCells` over the top c rows, for any c: prefix sums
+    of each cell's event slopes in rank order (an (n+1) × cells table), plus its offset total."""
+
+    def __init__(self, cells: RateCells, order: np.ndarray) -> None:
+        counted = cells.counted
+        self.base = np.bincount(cells.cell[counted], weights=cells.offset[counted],
+                                minlength=len(cells.labels))
+        cell_at = cells.cell[order]                           # cell of the row at each rank
+        slope_at = np.where(cell_at >= 0, cells.slope[order], 0.0)
+        steps = np.zeros((len(order) + 1, len(cells.labels)))
+        ranks = np.flatnonzero(cell_at >= 0)
+        steps[ranks + 1, cell_at[ranks]] = slope_at[ranks]
+        self.prefix = np.cumsum(steps, axis=0)
+        self.overall_prefix = np.concatenate([[0.0], np.cumsum(slope_at)])
+        self.n_counted = int(np.count_nonzero(counted))
+        self.offset_total = float(np.sum(cells.offset[counted]))
+
+    def totals(self, counts: np.ndarray) -> np.ndarray:
+        """len(counts) × cells event totals with the top-c rows selected."""
+        return self.base + self.prefix[counts]
+
+    def overall(self, counts: np.ndarray) -> np.ndarray:
+        return (self.offset_total + self.overall_prefix[counts]) / self.n_counted
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The threshold a round keeps: its shift, each piece's value and the training accuracy there."""
+
+    shift: float
+    values: tuple[float, ...]
+    accuracy: float
+    feasible: bool
+    near: bool          # some feasible threshold lies within NEAR_SHARE of the rows of shift 0
+
+
+def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
+                   keep_zero: bool = False) -> Threshold:
+    """The threshold with the best training accuracy among all those meeting every piece.
+
+    Every threshold that splits the rows differently is a candidate, from selecting one row to
+    all but one (a constant prediction is left out: it meets gap bounds trivially, and ratios only
+    by the 0/0 convention). Ties go to the smallest shift. The model's own threshold (shift 0) is
+    a candidate only when no margin lies within rounding of 0, so the saved model predicts every
+    row as measured here. With no feasible threshold, the result keeps shift 0 (infeasible); with
+    `keep_zero` only shift 0 is tried.
+    """
+    scan = ThresholdScan(margin, y, pieces)
+    zero = scan.count_at(0.0)
+    own = scan.clear_of(0.0)
+    if keep_zero and own:
+        counts = np.array([zero])
+    else:
+        counts = _with(scan.boundaries(), zero) if own else scan.boundaries()
+    pick = _most_accurate_feasible(scan, counts, zero if own else None)
+    count = zero if pick is None else int(counts[pick])
+    values, accuracy = scan.measure(np.array([count]))
+    shift = 0.0 if count == zero and (own or pick is None) else float(scan.shifts_for(np.array([count]))[0])
+    return Threshold(shift, tuple(float(v) for v in values[0]), float(accuracy[0]),
+                     pick is not None, pick is not None and _near(scan, counts, zero, count))
+
+
+def _most_accurate_feasible(scan: ThresholdScan, counts: np.ndarray,
+                            own: int | None) -> int | None:
+    """Index into `counts` of the most accurate feasible one (ties: the smallest |shift|, the
+    model's own count `own` being shift 0, then the fewest rows), measuring batches of candidates
+    in order of falling accuracy."""
+    right = scan.right[counts]                      # accuracy, up to a constant
+    ranked = np.argsort(-right, kind="stable")
+    start, size = 0, FIRST_BATCH
+    while start < len(ranked):
+        batch = ranked[start:start + size]
+        feasible = scan.feasible(counts[batch])
+        if feasible.any():
+            best = right[batch[np.argmax(feasible)]]
+            tied = np.flatnonzero(right == best)        # ascending; may reach past this batch
+            tied = tied[scan.feasible(counts[tied])]
+            shifts = np.where(counts[tied] == own, 0.0, scan.shifts_for(counts[tied]))
+            return int(tied[np.argmin(np.abs(shifts))])
+        start, size = start + size, 4 * size
+    return None
+
+
+def _near(scan: ThresholdScan, counts: np.ndarray, zero: int, count: int) -> bool:
+    """Whether some feasible candidate selects at most NEAR_SHARE of the rows more or fewer than
+    the model's own threshold."""
+    reach = NEAR_SHARE * scan.n_rows
+    if abs(count - zero) <= reach:
+        return True
+    window = counts[np.abs(counts - zero) <= reach]
+    return bool(len(window)) and bool(scan.feasible(window).any())
+
+
+def _with(counts: np.ndarray, count: int) -> np.ndarray:
+    """Sorted unique `counts` with `count` added where it is missing."""
+    at = int(np.searchsorted(counts, count))
+    return counts if at < len(counts) and counts[at] == count else np.insert(counts, at, count)
+
+
+def shifted_measures(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
+                     shifts: list[float]) -> tuple[list[tuple[float, ...]], list[float]]:
+    """Every piece's value and the training accuracy at each threshold shift."""
+    scan = ThresholdScan(margin, y, pieces)
+    values, accuracies = scan.measure(np.array([scan.count_at(s) for s in shifts]))
+    return [tuple(float(v) for v in row) for row in values], [float(a) for a in accuracies]
