@@ -168,6 +168,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--metrics", nargs="+", default=list(PEERS))
     parser.add_argument("--groups", nargs="+", default=["sex", "sex*race"])
     parser.add_argument("--peers", nargs="+", default=["EG", "GS"])
+    parser.add_argument("--digits", type=int, default=3, help="decimals printed")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     rows = []
@@ -191,6 +192,6 @@ def main(argv: list[str]) -> int:
     if "fsO_s" in table and "EG_s" in table:
         table["time fsO/EG"] = table["fsO_s"] / table["EG_s"]
     with pd.option_context("display.width", 250, "display.max_columns", 40,
-                           "display.float_format", "{:.3f}".format):
+                           "display.float_format", f"{{:.{args.digits}f}}".format):
         print(table.to_string(index=False))
     return 0
