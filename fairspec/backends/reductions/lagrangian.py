@@ -246,9 +246,9 @@ def _targets(piece: RatePiece, rates: np.ndarray, multipliers: np.ndarray, respo
     that the multipliers sum to zero: the form of the Lagrangian's dual for a pairwise bound, and
     for a bound `vs overall` too (a multiplier ν_g on r_g − Σ_h s_h r_h puts λ_h = ν_h − s_h Σ_g ν_g
     on each rate r_h, and Σ_h λ_h = 0 because the support shares s_h sum to 1). A `vs overall`
-    piece takes the loosest such pairwise
-    window whose targets meet the bound around their own overall rate: centring on the current
-    overall rate would move one side only and let the overall rate drift with the multipliers.
+    piece takes the loosest such pairwise window whose targets meet the bound around their own
+    overall rate: centring on the current overall rate would move one side only and let the
+    overall rate drift with the multipliers.
     """
     room = piece.bound if piece.kind == "gap" else 1.0 - piece.bound
     target = piece.bound - room * slack / 2 if piece.kind == "gap" else piece.bound + room * slack / 2

@@ -141,7 +141,8 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     pick = _most_accurate_feasible(scan, counts, zero if own else None)
     count = zero if pick is None else int(counts[pick])
     values, accuracy = scan.measure(np.array([count]))
-    shift = 0.0 if count == zero and (own or pick is None) else float(scan.shifts_for(np.array([count]))[0])
+    at_own = count == zero and (own or pick is None)
+    shift = 0.0 if at_own else float(scan.shifts_for(np.array([count]))[0])
     return Threshold(shift, tuple(float(v) for v in values[0]), float(accuracy[0]),
                      pick is not None, pick is not None and _near(scan, counts, zero, count))
 
