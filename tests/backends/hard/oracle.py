@@ -27,8 +27,7 @@ RATES = {
 
 def pairwise_value(name: str, y: np.ndarray, pred: np.ndarray, codes: np.ndarray) -> float:
     """The metric's pairwise value (worst gap, or min/max ratio) per fairlearn's MetricFrame."""
-    frames = [MetricFrame(metrics=f, y_true=y, y_pred=pred, sensitive_features=codes)
-              for f in RATES[name]]
+    frames = _frames(name, y, pred, codes)
     if name == "disparate_impact":
         return float(frames[0].ratio(method="between_groups"))
     return max(float(frame.difference(method="between_groups")) for frame in frames)
@@ -36,6 +35,11 @@ def pairwise_value(name: str, y: np.ndarray, pred: np.ndarray, codes: np.ndarray
 
 def overall_value(name: str, y: np.ndarray, pred: np.ndarray, codes: np.ndarray) -> float:
     """The metric's `vs overall` gap (each group against everyone) per fairlearn's MetricFrame."""
-    frames = [MetricFrame(metrics=f, y_true=y, y_pred=pred, sensitive_features=codes)
-              for f in RATES[name]]
-    return max(float(frame.difference(method="to_overall")) for frame in frames)
+    return max(float(frame.difference(method="to_overall"))
+               for frame in _frames(name, y, pred, codes))
+
+
+def _frames(name: str, y: np.ndarray, pred: np.ndarray, codes: np.ndarray) -> list[MetricFrame]:
+    """One MetricFrame per rate the metric bounds."""
+    return [MetricFrame(metrics=f, y_true=y, y_pred=pred, sensitive_features=codes)
+            for f in RATES[name]]
