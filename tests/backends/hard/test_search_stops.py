@@ -49,3 +49,28 @@ def test_without_stall_a_far_feasible_search_runs_every_round(train):
     pieces = pieces_for(hard_term("dp", "demographic_parity", "sex", 0.05), train)
     solution = solve_rates(FrozenLearner(_sex_score(train)), train.y, pieces, max_rounds=12)
     assert solution.best is not None and solution.rounds == 12
+
+
+class NaNJacobianLearner(FrozenLearner):
+    """A learner whose rate Jacobian is not finite (as after a fit in which every row's cost
+    cancelled, so that no row weighs anything); it records the weights it is handed."""
+
+    def __init__(self, margin: np.ndarray) -> None:
+        super().__init__(margin)
+        self.weights: list[np.ndarray] = []
+
+    def fit(self, labels, weights):
+        self.weights.append(np.asarray(weights))
+
+    def rate_jacobian(self, fitted, cells):
+        size = sum(len(c.labels) for c in cells)
+        return np.full((size, size), np.nan)
+
+
+def test_a_non_finite_jacobian_falls_back_to_the_diagonal_model(train):
+    pieces = pieces_for(hard_term("dp", "demographic_parity", "sex", 0.05), train)
+    learner = NaNJacobianLearner(_sex_score(train))
+    solution = solve_rates(learner, train.y, pieces, max_rounds=6)
+    assert solution.rounds == 6
+    assert all(np.isfinite(w).all() for w in learner.weights)
+    assert any(np.any(w != learner.weights[0]) for w in learner.weights[1:])   # it did move
