@@ -11,9 +11,9 @@ Each round moves λ by a quasi-Newton step: a Jacobian of every cell's rate with
 multiplier (diagonal at first, then updated by Broyden's rank-one rule from the rounds seen) is
 solved for the move that brings each cell into its piece's window, placed where it moves the
 fewest rows. After each fit an exact scan over every threshold of the model (its intercept) picks
-the most accurate one that meets every piece. With the Jacobian, a step that raises the total
-violation is halved (a backtracking line search on the multipliers); the diagonal model takes every
-step (see MAX_HALVINGS).
+the most accurate one that meets every piece. A step that raises the total violation is halved (a
+backtracking line search on the multipliers), except in the diagonal retry that follows a Jacobian
+search (see MAX_HALVINGS).
 """
 
 from __future__ import annotations
@@ -35,15 +35,16 @@ INITIAL_RESPONSE = 0.3
 # with full steps, most warm searches' first move on Adult's sex × race frontier overshot.
 MAX_COST_STEP = 1.0
 WARM_COST_STEP = 0.5
-# Times a step of the Jacobian search that raised the total violation is halved before it is taken
-# anyway. The diagonal search never halves: its moves are already capped cell by cell, and a cell
-# that answers slowly (a race cell of a few hundred rows, when race is not a model input) needs its
-# cost pushed round after round while the other cells cross their windows back and forth, so the
-# total violation rises often; halving undid that push each time. On the example policy and its
-# neighbours (demographic parity on sex 0.01–0.05 × disparate impact on race 0.75–0.85), 3 of 12
-# searches that halved ended at 0.54–0.78 training accuracy, and without halving they reach 0.815
-# like 8 of the others (the twelfth ends at 0.759 either way, in a Jacobian search that never hands
-# over).
+# Times a step that raised the total violation is halved before it is taken anyway. A search with
+# `use_jacobian=False` (the diagonal retry after a Jacobian search) never halves: its moves are
+# already capped cell by cell, and a cell that answers slowly (a race cell of a few hundred rows,
+# when race is not a model input) needs its cost pushed round after round while the other cells
+# cross their windows back and forth, so the total violation rises often, and halving undid that
+# push each time. On the example policy and its neighbours (demographic parity on sex 0.01–0.05 ×
+# disparate impact on race 0.75–0.85), 3 of 12 searches that halved ended at 0.54–0.78 training
+# accuracy; without halving they reach 0.815 like 8 of the others (the twelfth ends at 0.759 either
+# way, in a Jacobian search that never hands over). Learners without a Jacobian (scikit-learn's)
+# run one search, which still halves.
 MAX_HALVINGS = 3
 # Levenberg–Marquardt damping of the quasi-Newton move (share of diag(JᵀJ) added): it starts
 # low, so a weakly answering direction (the FPR gap of equalized odds) still moves, is raised
@@ -125,8 +126,9 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     accuracy by `MIN_GAIN`, and returns the most accurate feasible round seen, at whatever
     threshold. Deterministic: the same learner, data and pieces give the same rounds.
     `use_jacobian=False` ignores a learner's `rate_jacobian` and keeps the diagonal model with
-    secant updates, taking every step. With `stall`, a search whose feasible rounds are all far from their own
-    thresholds stops once `stall` rounds pass without progress (see STALL).
+    secant updates and takes every step (no halving). With `stall`, a search whose feasible rounds
+    are all far from their own thresholds stops once `stall` rounds pass without progress (see
+    STALL).
 
     Warm start: `start` gives the first round's multipliers (stacked over the pieces' cells)
     instead of zeros, and then `unconstrained_values` must give each piece's value for the

@@ -68,7 +68,8 @@ def test_neighbours_of_the_example_policy_keep_its_accuracy(tmp_path, parity, fo
     the example itself and its other neighbours reach 0.815."""
     text = (ROOT / "specs" / "adult.fair").read_text()
     text = text.replace("demographic_parity(sex) <= 0.02", f"demographic_parity(sex) <= {parity}")
-    text = text.replace("disparate_impact(race) >= 0.8 hard", f"disparate_impact(race) >= {four_fifths} hard")
+    text = text.replace("disparate_impact(race) >= 0.8 hard",
+                        f"disparate_impact(race) >= {four_fifths} hard")
     policy = tmp_path / "neighbour.fair"
     policy.write_text(text)
     result = train(policy, out=None, n_resamples=10)
