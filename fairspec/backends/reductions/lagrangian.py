@@ -285,16 +285,23 @@ def _targets(piece: RatePiece, rates: np.ndarray, multipliers: np.ndarray, respo
 def _balanced(piece: RatePiece, natural: np.ndarray, response: np.ndarray,
               width: float) -> np.ndarray:
     """`natural` clipped into the pairwise window of `width` placed where the moves it asks of
-    the multipliers sum to zero."""
+    the multipliers sum to zero.
 
-    def needed(low: float, high: float) -> np.ndarray:
-        return (natural - np.clip(natural, low, high)) / response
-
-    lo, hi = float(natural.min()) - 1.0, float(natural.max())
-    for _ in range(60):                       # Σ needed(L) falls as L rises
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if needed(*piece.window(mid, width)).sum() > 0 else (lo, mid)
-    return np.clip(natural, *piece.window(0.5 * (lo + hi), width))
+    The sum of the moves, Σ_c (natural_c − clip(natural_c, L, H(L))) / response_c, falls as the
+    window's lower edge L rises, linearly between the knots where L or the upper edge H(L) meets a
+    natural rate: it is measured at every knot at once and its root interpolated, exactly.
+    """
+    # the lower edges at which the upper edge meets each rate
+    reach = natural - width if piece.kind == "gap" else natural * max(width, 1e-9)
+    knots = np.unique(np.concatenate([natural, reach]))
+    low, high = piece.window(knots[:, None], width)
+    moves = ((natural - np.clip(natural, low, high)) / response).sum(axis=1)
+    first = int(np.argmax(moves <= 0))         # the last knot, at the top rate, has moves ≤ 0
+    edge = knots[first]
+    if first > 0:
+        left, before = knots[first - 1], moves[first - 1]
+        edge = left + (edge - left) * before / (before - moves[first])
+    return np.clip(natural, *piece.window(edge, width))
 
 
 def _fmt(values: tuple[float, ...]) -> str:
