@@ -105,8 +105,10 @@ def run_case(data: str, train: Split, test: Split, name: str, attribute: str, bo
              peers: list[str], unconstrained_s: float) -> dict:
     row = {"data": data, "metric": name, "groups": attribute, "bound": bound}
     for prefix, reference in (("fs", "pairwise"), ("fsO", "overall")):
-        row.update(_fairspec_fit(prefix, reference, name, attribute, bound, train, test))
-    row["fs_vs_plain"] = row.get("fs_s", float("nan")) / unconstrained_s
+        row.update(_fairspec_fit(prefix, reference, name, attribute, bound, train, test,
+                                 repeats=3 if prefix == "fs" else 1))
+    # like statistics on both sides: the fastest of three fits of the same deterministic work
+    row["fs_vs_plain"] = row.pop("fs_fastest_s", float("nan")) / unconstrained_s
     for peer in peers:
         # EGm: EG at the loosest difference_bound whose pairwise train gap meets the bound
         for factor in (MATCH_FACTORS if peer == "EGm" else (1.0,)):
@@ -122,23 +124,31 @@ def run_case(data: str, train: Split, test: Split, name: str, attribute: str, bo
 
 
 def _fairspec_fit(prefix: str, reference: str, name: str, attribute: str, bound: float,
-                  train: Split, test: Split) -> dict:
+                  train: Split, test: Split, repeats: int = 1) -> dict:
     """Time, test accuracy and pairwise train/test gaps of fairspec's hard fit of `name` at
     `bound`, each group against the worst other (`pairwise`) or against everyone (`overall`,
-    fairlearn's own constraint), as columns named `prefix`_..."""
+    fairlearn's own constraint), as columns named `prefix`_...
+
+    `prefix`_s is the first fit's time, as the peers' are timed; with `repeats` > 1 the same fit
+    runs again and `prefix`_fastest_s is the fastest of them (the fits are deterministic: the
+    same work each time)."""
     info = metric(name)
     term = Term("req", name, info.family, info.expression(reference), attribute, "hard", "<=", bound)
+    request = FitRequest(ModelSpec("logistic"), (term,))
     try:
-        result, seconds = _timed(lambda: ConvexBackend().fit(
-            FitRequest(ModelSpec("logistic"), (term,)), train))
+        result, seconds = _timed(lambda: ConvexBackend().fit(request, train))
     except InfeasibleError as error:
         return {f"{prefix}_note": error.message}
     model = result.model
-    return {f"{prefix}_s": seconds, f"{prefix}_acc": float(np.mean(model.predict(test.X) == test.y)),
-            f"{prefix}_train": pairwise_gap(name, train.y, model.predict(train.X),
-                                            train.partitions[attribute].codes),
-            f"{prefix}_test": pairwise_gap(name, test.y, model.predict(test.X),
-                                           test.partitions[attribute].codes)}
+    row = {f"{prefix}_s": seconds, f"{prefix}_acc": float(np.mean(model.predict(test.X) == test.y)),
+           f"{prefix}_train": pairwise_gap(name, train.y, model.predict(train.X),
+                                           train.partitions[attribute].codes),
+           f"{prefix}_test": pairwise_gap(name, test.y, model.predict(test.X),
+                                          test.partitions[attribute].codes)}
+    if repeats > 1:
+        row[f"{prefix}_fastest_s"] = min([seconds] + [_timed(lambda: ConvexBackend().fit(
+            request, train))[1] for _ in range(repeats - 1)])
+    return row
 
 
 # EGm tries these multiples of the bound as difference_bound, loosest first (its time is the
