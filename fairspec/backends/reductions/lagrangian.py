@@ -289,11 +289,13 @@ def _balanced(piece: RatePiece, natural: np.ndarray, response: np.ndarray,
 
     The sum of the moves, Σ_c (natural_c − clip(natural_c, L, H(L))) / response_c, falls as the
     window's lower edge L rises, linearly between the knots where L or the upper edge H(L) meets a
-    natural rate: it is measured at every knot at once and its root interpolated, exactly.
+    natural rate, and at L = 0, where a ratio window [L, L / width] turns over (a natural rate is
+    negative when a multiplier pushes past what the cell can give): it is measured at every knot
+    at once and its root interpolated, exactly.
     """
     # the lower edges at which the upper edge meets each rate
     reach = natural - width if piece.kind == "gap" else natural * max(width, 1e-9)
-    knots = np.unique(np.concatenate([natural, reach]))
+    knots = np.unique(np.concatenate([natural, reach, [0.0]]))
     low, high = piece.window(knots[:, None], width)
     moves = ((natural - np.clip(natural, low, high)) / response).sum(axis=1)
     first = int(np.argmax(moves <= 0))         # the last knot, at the top rate, has moves ≤ 0

@@ -67,6 +67,8 @@ def test_neighbours_of_the_example_policy_keep_its_accuracy(tmp_path, parity, fo
     0.54–0.78 training accuracy (halving the diagonal search's steps undid that cell's push) while
     the example itself and its other neighbours reach 0.815."""
     text = (ROOT / "specs" / "adult.fair").read_text()
+    for line in ("demographic_parity(sex) <= 0.02", "disparate_impact(race) >= 0.8 hard"):
+        assert text.count(line) == 1, f"the example policy no longer says {line!r}"
     text = text.replace("demographic_parity(sex) <= 0.02", f"demographic_parity(sex) <= {parity}")
     text = text.replace("disparate_impact(race) >= 0.8 hard",
                         f"disparate_impact(race) >= {four_fifths} hard")

@@ -51,6 +51,8 @@ def test_balanced_window_matches_bisection(kind):
         natural = rng.random(cells) * rng.choice([0.05, 0.3, 1.0])
         if case % 5 == 0:
             natural[: cells // 2] = natural[0]             # tied rates: repeated knots
+        if case % 3 == 0:                                  # multipliers pushed past a rate of 0
+            natural -= 0.3 * natural.max()
         response = rng.random(cells) * 10 + 0.01
         width = float(rng.choice([0.01, 0.05, 0.2] if kind == "gap" else [0.5, 0.8, 0.95]))
         targets = _balanced(piece, natural, response, width)
