@@ -113,8 +113,7 @@ def fit_rate_terms(make_learner: Callable[[], CostSensitiveLearner], train: Spli
         raise _conflict(make_learner, train, terms, solution, max_rounds)
     chosen = solution.best
     selected = (chosen.margin + chosen.shift >= 0).astype(np.float64)
-    share = float(np.mean(train.y))
-    collapsed = chosen.train_accuracy <= max(share, 1.0 - share) + NEAR_CONSTANT
+    collapsed = chosen.train_accuracy <= _majority(train.y) + NEAR_CONSTANT
     reports = tuple(_report(term, pieces, chosen, solution, selected, method, collapsed)
                     for term in terms)
     return RateFit(chosen, reports, solution.log, pieces)
@@ -150,7 +149,15 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
         solution = _better(warm, solution, pieces, "no near round from the warm start; cold search:")
     if solution.near or not has_retry:
         return solution
-    retry = solve_rates(make_learner(), train.y, pieces, max_rounds=max_rounds, use_jacobian=False)
+    # after a Jacobian search that found only a near-constant model, the diagonal one gets STALL
+    # rounds to find a better one: every search reaches that floor (an extreme threshold), and one
+    # that stays there has failed as the first did
+    majority = _majority(train.y)
+    collapsed = (solution.best is not None
+                 and abs(solution.best.train_accuracy - majority) <= NEAR_CONSTANT)
+    retry = solve_rates(make_learner(), train.y, pieces, max_rounds=max_rounds, use_jacobian=False,
+                        stall=STALL if collapsed else None,
+                        floor=majority + NEAR_CONSTANT if collapsed else None)
     why = "no feasible round" if solution.best is None else "feasible rounds only far from their thresholds"
     return _better(solution, retry, pieces, f"{why} with the Jacobian; diagonal model:")
 
@@ -164,6 +171,12 @@ def _better(first: Solution, second: Solution, pieces: tuple[RatePiece, ...], wh
                           in zip(pieces, first.least_values, second.least_values)),
                     first.rounds + second.rounds, first.log + (why,) + second.log,
                     first.near or second.near)
+
+
+def _majority(y: np.ndarray) -> float:
+    """The training accuracy of always predicting the majority label."""
+    share = float(np.mean(y))
+    return max(share, 1.0 - share)
 
 
 def _pieces(terms: tuple[Term, ...], train: Split) -> tuple[RatePiece, ...]:

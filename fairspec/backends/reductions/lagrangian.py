@@ -56,6 +56,9 @@ LM_DAMPING = (1e-3, 1.0)
 # Adult's sex × race cells of ~10 positives), so the search with the other model can start. A
 # search with no feasible round at all runs on: giving up there would declare the requirements
 # infeasible.
+# Given a `floor` (an accuracy) instead, a search stops after `stall` rounds unless one of its
+# feasible rounds has beaten that floor (see enforce._solve: the diagonal retry after a Jacobian
+# search that found only a near-constant model).
 STALL = 5
 PROGRESS = 0.9
 # A near round must beat the best near one's training accuracy by this much to restart the
@@ -114,7 +117,7 @@ class Solution:
 
 def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[RatePiece, ...],
                 *, max_rounds: int = 30, slack: float = 0.1, patience: int = 4,
-                use_jacobian: bool = True, stall: int | None = None,
+                use_jacobian: bool = True, stall: int | None = None, floor: float | None = None,
                 start: np.ndarray | None = None,
                 unconstrained_values: tuple[float, ...] | None = None,
                 reference_accuracy: float | None = None) -> Solution:
@@ -127,8 +130,9 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     threshold. Deterministic: the same learner, data and pieces give the same rounds.
     `use_jacobian=False` ignores a learner's `rate_jacobian` and keeps the diagonal model with
     secant updates and takes every step (no halving). With `stall`, a search whose feasible rounds
-    are all far from their own thresholds stops once `stall` rounds pass without progress (see
-    STALL).
+    are all far from their own thresholds stops once `stall` rounds pass without progress; with
+    `stall` and `floor`, a search stops after `stall` rounds unless a feasible round is more
+    accurate than `floor` (see STALL).
 
     Warm start: `start` gives the first round's multipliers (stacked over the pieces' cells)
     instead of zeros, and then `unconstrained_values` must give each piece's value for the
@@ -199,9 +203,12 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         violation = sum(map(RatePiece.violation, pieces, values))
         if violation < PROGRESS * least_violation:
             least_violation, progressed = violation, index
-        if stall is not None and best is not None and best_near == -np.inf \
+        if stall is not None and floor is None and best is not None and best_near == -np.inf \
                 and index - progressed >= stall:
             break           # the multipliers stopped bringing the model's own rates closer
+        if stall is not None and floor is not None and index + 1 >= stall \
+                and (best is None or best.train_accuracy <= floor):
+            break           # nothing better than the floor another search already reached
         if use_jacobian and anchor is not None and violation > anchor[1] \
                 and halvings < MAX_HALVINGS:
             halvings += 1                         # the step overshot: retry half of it

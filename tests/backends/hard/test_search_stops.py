@@ -74,3 +74,15 @@ def test_a_non_finite_jacobian_falls_back_to_the_diagonal_model(train):
     assert solution.rounds == 6
     assert all(np.isfinite(w).all() for w in learner.weights)
     assert any(np.any(w != learner.weights[0]) for w in learner.weights[1:])   # it did move
+
+
+def test_a_search_given_a_floor_stops_unless_it_beats_it(train):
+    """The diagonal retry after a Jacobian search that found only a near-constant model gets STALL
+    rounds to find anything more accurate; one that does runs its course."""
+    pieces = pieces_for(hard_term("dp", "demographic_parity", "sex", 0.05), train)
+    learner = FrozenLearner(_sex_score(train))
+    reached = solve_rates(learner, train.y, pieces, max_rounds=12).best.train_accuracy
+    stuck = solve_rates(learner, train.y, pieces, max_rounds=12, stall=STALL, floor=reached)
+    assert stuck.best is not None and stuck.rounds == STALL
+    beaten = solve_rates(learner, train.y, pieces, max_rounds=12, stall=STALL, floor=reached - 0.01)
+    assert beaten.rounds == 12
