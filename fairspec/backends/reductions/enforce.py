@@ -129,10 +129,11 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     cruder and steadier, so each catches cases the other misses. The diagonal search also runs
     when the Jacobian's found feasible rounds only far from their own thresholds (its multipliers
     never brought the rates close; it stops once it stalls, see `STALL`), and the more accurate
-    answer is kept. A warm `start` (multipliers, unconstrained values) seeds a first search of
-    `WARM_ROUNDS` rounds; unless it finds a round feasible near its own threshold, the cold search
-    runs too (the extrapolated model's far thresholds can be much less accurate), and the more
-    accurate answer is kept.
+    answer is kept; when that Jacobian answer is near-constant, the diagonal search must beat it
+    within `STALL` rounds or stop. A warm `start` (multipliers, unconstrained values) seeds a
+    first search of `WARM_ROUNDS` rounds; unless it finds a round feasible near its own
+    threshold, the cold search runs too (the extrapolated model's far thresholds can be much less
+    accurate), and the more accurate answer is kept.
     """
     warm = None
     if start is not None:
