@@ -85,7 +85,9 @@ class ThresholdScan:
 
 class _CellTally:
     """Event totals of each cell of one `RateCells` over the top c rows, for any c: prefix sums
-    of each cell's event slopes in rank order (an (n+1) × cells table), plus its offset total."""
+    of each cell's event slopes in rank order (an (n+1) × cells table), plus its offset total.
+    Every slope is −1, 0 or 1 (`cells._LINEAR_EVENTS`), so the table is counted in int8 steps and
+    int32 sums: a quarter of the float64 table's memory traffic, the same totals."""
 
     def __init__(self, cells: RateCells, order: np.ndarray) -> None:
         counted = cells.counted
@@ -93,10 +95,10 @@ class _CellTally:
                                 minlength=len(cells.labels))
         cell_at = cells.cell[order]                           # cell of the row at each rank
         slope_at = np.where(cell_at >= 0, cells.slope[order], 0.0)
-        steps = np.zeros((len(order) + 1, len(cells.labels)))
+        steps = np.zeros((len(order) + 1, len(cells.labels)), dtype=np.int8)
         ranks = np.flatnonzero(cell_at >= 0)
         steps[ranks + 1, cell_at[ranks]] = slope_at[ranks]
-        self.prefix = np.cumsum(steps, axis=0)
+        self.prefix = np.cumsum(steps, axis=0, dtype=np.int32)
         self.overall_prefix = np.concatenate([[0.0], np.cumsum(slope_at)])
         self.n_counted = int(np.count_nonzero(counted))
         self.offset_total = float(np.sum(cells.offset[counted]))

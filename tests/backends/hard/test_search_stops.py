@@ -1,5 +1,6 @@
-"""When the multiplier search gives up: stalled with only far-feasible rounds, never when nothing
-is feasible yet (that would declare the requirements infeasible)."""
+"""When the multiplier search gives up: stalled with only far-feasible rounds, or with only a
+near-constant model, never when nothing is feasible yet (that would declare the requirements
+infeasible)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,18 @@ def test_a_search_given_a_floor_stops_unless_it_beats_it(train):
     assert stuck.best is not None and stuck.rounds == STALL
     beaten = solve_rates(learner, train.y, pieces, max_rounds=12, stall=STALL, floor=reached - 0.01)
     assert beaten.rounds == 12
+
+
+def test_a_search_with_only_a_near_constant_model_hands_over_after_stall_rounds(train):
+    """Given a `collapse` band (always predicting the majority, give or take NEAR_CONSTANT), a
+    search whose best feasible round lies in it stops after STALL rounds; one whose best lies
+    outside runs on until the far-feasible stall rule stops it, a round later here."""
+    pieces = pieces_for(hard_term("dp", "demographic_parity", "sex", 0.05), train)
+    learner = FrozenLearner(_sex_score(train))
+    reached = solve_rates(learner, train.y, pieces, max_rounds=12).best.train_accuracy
+    inside = solve_rates(learner, train.y, pieces, max_rounds=30, stall=STALL,
+                         collapse=(reached - 0.005, reached + 0.005))
+    assert inside.best is not None and inside.rounds == STALL
+    outside = solve_rates(learner, train.y, pieces, max_rounds=30, stall=STALL,
+                          collapse=(reached + 0.01, reached + 0.02))
+    assert outside.rounds == STALL + 1
