@@ -71,8 +71,10 @@ class NewtonLearner:
             formed = self.factor is None or refactor
             if formed:
                 self.factor = cho_factor(self._hessian(curvature))
-            moved = self._line_search(params, cho_solve(self.factor, gradient), value, gradient,
-                                      signs, share)
+            # the factor and the gradient are finite by construction; the check costs more than
+            # the solve on small data (German: 0.04 ms a step, a tenth of a round)
+            step = cho_solve(self.factor, gradient, check_finite=False)
+            moved = self._line_search(params, step, value, gradient, signs, share)
             if moved is None:
                 if formed:       # a fresh Newton step that cannot lower the objective: as close
                     break        # to the optimum as floats allow
