@@ -115,8 +115,12 @@ class NewtonLearner:
         bandwidth = max(1.06 * float(np.std(margin)) * n_rows ** -0.2, 1e-6)
         kernel = np.exp(-0.5 * (margin / bandwidth) ** 2) / (bandwidth * np.sqrt(2.0 * np.pi))
         cost_change, per_support = self._cell_products(cells)
-        pull = self._transposed_product(cost_change * (-slope / total_weight)[:, None])
-        sensitivity = self._transposed_product(per_support * kernel[:, None]).T
+        size = cost_change.shape[1]
+        rows = np.empty((n_rows, 2 * size))          # both products in one pass over X
+        np.multiply(cost_change, (-slope / total_weight)[:, None], out=rows[:, :size])
+        np.multiply(per_support, kernel[:, None], out=rows[:, size:])
+        products = self._transposed_product(rows)
+        pull, sensitivity = products[:, :size], products[:, size:].T
         return -sensitivity @ cho_solve(self.factor, pull)
 
     def _cell_products(self, cells: list[RateCells]) -> tuple[np.ndarray, np.ndarray]:
