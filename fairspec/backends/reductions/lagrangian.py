@@ -170,6 +170,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     gained = 0                                         # the last near round that gained
     best_near = -np.inf                                # best accuracy of a near round
     halvings, damping = 0, LM_DAMPING[0]
+    order: np.ndarray | None = None                    # the last round's rows by falling margin
     least_violation, progressed = np.inf, 0            # own-threshold violation, when it last fell
     for index in range(max_rounds):
         per_piece = tuple(np.split(multipliers, np.cumsum(sizes)[:-1]))
@@ -184,7 +185,9 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         if index == 0 and cold:
             unconstrained = values
         kept = best_threshold(margin, y, pieces,
-                              keep_zero=index == 0 and cold and all(map(RatePiece.holds, pieces, values)))
+                              keep_zero=index == 0 and cold and all(map(RatePiece.holds, pieces, values)),
+                              hint=order)
+        order = kept.order
         round_ = Round(index, fitted, margin, kept.shift, kept.values, kept.accuracy, kept.feasible,
                        per_piece, kept.near)
         least = [min(a, v) if p.kind == "gap" else max(a, v)

@@ -12,7 +12,7 @@ never measures the rest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,9 +29,14 @@ FIRST_BATCH = 256
 class ThresholdScan:
     """Each piece's value and the accuracy with the top-c rows by margin selected, for any c."""
 
-    def __init__(self, margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...]) -> None:
+    def __init__(self, margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
+                 hint: np.ndarray | None = None) -> None:
         self.margin, self.pieces = margin, pieces
-        self.order = np.argsort(-margin)       # ties: only counts between distinct margins are used
+        # ties: only counts between distinct margins are used, so any order of equal margins does.
+        # `hint`, the order of a nearby score on the same rows (the search's last round), leaves
+        # runs that a stable (merge) sort only has to merge: about a third faster on Adult
+        self.order = (np.argsort(-margin) if hint is None
+                      else hint[np.argsort(-margin[hint], kind="stable")])
         self.falling = margin[self.order]
         self.n_rows = len(y)
         self.negatives = float(np.sum(y == 0))
@@ -123,10 +128,11 @@ class Threshold:
     accuracy: float
     feasible: bool
     near: bool          # some feasible threshold lies within NEAR_SHARE of the rows of shift 0
+    order: np.ndarray | None = field(default=None, compare=False, repr=False)   # rows, falling margin
 
 
 def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
-                   keep_zero: bool = False) -> Threshold:
+                   keep_zero: bool = False, hint: np.ndarray | None = None) -> Threshold:
     """The threshold with the best training accuracy among all those meeting every piece.
 
     Every threshold that splits the rows differently is a candidate, from selecting one row to
@@ -134,9 +140,10 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     by the 0/0 convention). Ties go to the smallest shift. The model's own threshold (shift 0) is
     a candidate only when no margin lies within rounding of 0, so the saved model predicts every
     row as measured here. With no feasible threshold, the result keeps shift 0 (infeasible); with
-    `keep_zero` only shift 0 is tried.
+    `keep_zero` only shift 0 is tried. `hint` (see `ThresholdScan`) changes the time taken, never
+    the result; the result's `order` is a hint for the next score on the same rows.
     """
-    scan = ThresholdScan(margin, y, pieces)
+    scan = ThresholdScan(margin, y, pieces, hint)
     zero = scan.count_at(0.0)
     own = scan.clear_of(0.0)
     if keep_zero and own:
@@ -149,7 +156,8 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     at_own = count == zero and (own or pick is None)
     shift = 0.0 if at_own else float(scan.shifts_for(np.array([count]))[0])
     return Threshold(shift, tuple(float(v) for v in values[0]), float(accuracy[0]),
-                     pick is not None, pick is not None and _near(scan, counts, zero, count))
+                     pick is not None, pick is not None and _near(scan, counts, zero, count),
+                     scan.order)
 
 
 def _most_accurate_feasible(scan: ThresholdScan, counts: np.ndarray,

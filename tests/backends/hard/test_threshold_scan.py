@@ -104,3 +104,19 @@ def test_warm_started_fits_along_a_chain_stay_as_accurate_as_cold_ones():
         state = warm.state
         accuracy = [float(np.mean(r.model.predict(adult.X) == adult.y)) for r in (warm, cold)]
         assert accuracy[0] >= accuracy[1] - 0.01, (bound, accuracy)
+
+
+@pytest.mark.parametrize("name,bound", CASES)
+def test_an_order_hint_changes_nothing_but_time(train, name, bound):
+    """The search hands each round the last round's row order; any permutation of the rows, a
+    nearby score's or none at all, gives the same threshold, values and accuracy, ties included."""
+    pieces = pieces_for(hard_term("t", name, "sex_band", bound), train)
+    y = train.y.astype(np.float64)
+    margin = np.round(train.X[:, 0] - 0.4 * train.X[:, 1], 3)       # ties on purpose
+    plain = best_threshold(margin, y, pieces)
+    rng = np.random.default_rng(1)
+    nearby = np.argsort(-(margin + rng.normal(scale=0.05, size=len(margin))))
+    for hint in (nearby, rng.permutation(len(margin)), plain.order[::-1]):
+        hinted = best_threshold(margin, y, pieces, hint=hint)
+        assert hinted == plain                              # `order` is left out of equality
+        assert np.all(np.diff(margin[hinted.order]) <= 0)   # still the rows by falling margin
