@@ -130,10 +130,11 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     when the Jacobian's found feasible rounds only far from their own thresholds (its multipliers
     never brought the rates close; it stops once it stalls, or after `STALL` rounds that found
     only a near-constant model), and the more accurate answer is kept; unless the Jacobian answer
-    is worse than constant, the diagonal search must beat it within `STALL` rounds or stop. A warm `start` (multipliers, unconstrained values) seeds a
-    first search of `WARM_ROUNDS` rounds; unless it finds a round feasible near its own
-    threshold, the cold search runs too (the extrapolated model's far thresholds can be much less
-    accurate), and the more accurate answer is kept.
+    is worse than constant, the diagonal search must beat it within `STALL` rounds or stop. A
+    warm `start` (multipliers, unconstrained values) seeds a first search of `WARM_ROUNDS`
+    rounds; unless it finds a round feasible near its own threshold, the cold search runs too
+    (the extrapolated model's far thresholds can be much less accurate), and the more accurate
+    answer is kept.
     """
     warm = None
     if start is not None:

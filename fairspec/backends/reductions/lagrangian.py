@@ -61,8 +61,8 @@ LM_DAMPING = (1e-3, 1.0)
 # Jacobian search's answer). Given a `collapse` band of accuracies (always predicting the
 # majority label, give or take enforce.NEAR_CONSTANT), a search with no near round whose best
 # feasible round lies in the band after `stall` rounds stops too: on Adult's sex × race, equalized
-# odds and equal opportunity searches stayed there for 14–31 rounds, and the diagonal retry that
-# follows found the same model.
+# odds and equal opportunity searches took 14–31 rounds in all to end at the near-constant model
+# that 2 × STALL rounds now give.
 STALL = 5
 PROGRESS = 0.9
 # A near round must beat the best near one's training accuracy by this much to restart the
