@@ -53,8 +53,8 @@ class NewtonLearner:
         self.penalty[-1] = 0.0
         self.start = np.zeros(self.X.shape[1] + 1) if start is None else np.array(start, float)
         self.factor: tuple | None = None       # Cholesky factor of the last Hessian formed
-        self._cells: list[RateCells] | None = None
-        self._cell_matrices: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0)))
+        self._cells: list[RateCells] | None = None            # the cells `_cell_matrices` are for
+        self._cell_matrices: tuple[np.ndarray, np.ndarray] | None = None
 
     def fit(self, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Weights and intercept `[w..., b]` minimising the objective for 0/1 `labels`."""
@@ -127,17 +127,17 @@ class NewtonLearner:
         """Two n × P matrices: each row's cost change per unit multiplier of each cell
         (n / n_p · slope on the cell's rows, 0 elsewhere), and slope / n_p there. They depend on
         the cells alone, so one search computes them once."""
-        held = self._cells
-        if held is None or len(held) != len(cells) or any(a is not b for a, b in zip(held, cells)):
+        held, matrices = self._cells, self._cell_matrices
+        if (held is None or matrices is None or len(held) != len(cells)
+                or any(a is not b for a, b in zip(held, cells))):
             n_rows = len(cells[0].cell)
             membership = np.hstack([_one_hot(c) for c in cells])        # n × P, 0/1
             row_slope = np.concatenate([np.broadcast_to(c.slope[:, None], (n_rows, len(c.labels)))
                                         for c in cells], axis=1)
             support = np.concatenate([np.maximum(c.support, 1) for c in cells]).astype(np.float64)
-            self._cells = list(cells)
-            self._cell_matrices = (membership * row_slope * (n_rows / support),
-                                   membership * row_slope / support)
-        return self._cell_matrices
+            matrices = (membership * row_slope * (n_rows / support), membership * row_slope / support)
+            self._cells, self._cell_matrices = list(cells), matrices
+        return matrices
 
     def _hessian(self, curvature: np.ndarray) -> np.ndarray:
         """[X 1]'·diag(curvature)·[X 1] + penalty; X'CX as (√c·X)'(√c·X), a symmetric product."""

@@ -113,8 +113,8 @@ def fit_rate_terms(make_learner: Callable[[], CostSensitiveLearner], train: Spli
         raise _conflict(make_learner, train, terms, solution, max_rounds)
     chosen = solution.best
     selected = (chosen.margin + chosen.shift >= 0).astype(np.float64)
-    collapsed = chosen.train_accuracy <= _majority(train.y) + NEAR_CONSTANT
-    reports = tuple(_report(term, pieces, chosen, solution, selected, method, collapsed)
+    reports = tuple(_report(term, pieces, chosen, solution, selected, method,
+                            _against_constant(chosen.train_accuracy, _majority(train.y)))
                     for term in terms)
     return RateFit(chosen, reports, solution.log, pieces)
 
@@ -130,7 +130,8 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     when the Jacobian's found feasible rounds only far from their own thresholds (its multipliers
     never brought the rates close; it stops once it stalls, or after `STALL` rounds that found
     only a near-constant model), and the more accurate answer is kept; unless the Jacobian answer
-    is worse than constant, the diagonal search must beat it within `STALL` rounds or stop. A
+    is more than NEAR_CONSTANT worse than constant, the diagonal search must beat it within
+    `STALL` rounds or stop. A
     warm `start` (multipliers, unconstrained values) seeds a first search of `WARM_ROUNDS`
     rounds; unless it finds a round feasible near its own threshold, the cold search runs too
     (the extrapolated model's far thresholds can be much less accurate), and the more accurate
@@ -158,7 +159,7 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     # near-constant model, when that answer is one): a search that cannot beat it soon has failed
     # as the first did (every search reaches the near-constant floor, an extreme threshold), and
     # on the 109 fits of the comparison set no diagonal search that took longer beat it. An answer
-    # worse than constant sets no floor: the example policy's first search ends at 0.65, and the
+    # more than NEAR_CONSTANT worse than constant sets no floor: the example policy's first search ends at 0.65, and the
     # diagonal search there needs 25 rounds, in bursts after long flat spells.
     floor = None
     if solution.best is not None and solution.best.train_accuracy >= constant[0]:
@@ -191,7 +192,7 @@ def _pieces(terms: tuple[Term, ...], train: Split) -> tuple[RatePiece, ...]:
 
 
 def _report(term: Term, pieces: tuple[RatePiece, ...], chosen: Round, solution: Solution,
-            selected: np.ndarray, method: str, collapsed: bool) -> TermReport:
+            selected: np.ndarray, method: str, caveat: str) -> TermReport:
     own = [i for i, p in enumerate(pieces) if p.term_id == term.id]
     price = sum(_dual(pieces[i], chosen.multipliers[i], selected) for i in own)
     value = _combine(term, [chosen.values[i] for i in own])
@@ -201,10 +202,20 @@ def _report(term: Term, pieces: tuple[RatePiece, ...], chosen: Round, solution: 
                       unconstrained_value=unconstrained,
                       detail=f"train value {value:.4f} {term.op} {term.bound} after "
                              f"{solution.rounds} rounds, threshold shift {chosen.shift:+.4f}, "
-                             f"{chosen_rows:,} of {rows:,} rows selected"
-                             + ("; near-constant: barely more accurate than always predicting the "
-                                "majority label, the bound leaves the model little room"
-                                if collapsed else ""))
+                             f"{chosen_rows:,} of {rows:,} rows selected{caveat}")
+
+
+def _against_constant(accuracy: float, majority: float) -> str:
+    """What a report adds when the chosen model is no better than always predicting the majority
+    label (training accuracy `majority`): the bounds hold, but by selecting almost no one (or
+    all), or worse."""
+    if accuracy < majority:
+        return (f"; less accurate ({accuracy:.4f}) than always predicting the majority label "
+                f"({majority:.4f}): the bounds leave this model family no useful room")
+    if accuracy <= majority + NEAR_CONSTANT:
+        return ("; near-constant: barely more accurate than always predicting the majority label, "
+                "the bound leaves the model little room")
+    return ""
 
 
 def _combine(term: Term, values: list[float]) -> float:

@@ -112,3 +112,14 @@ def test_the_diagonal_retry_must_beat_a_real_answer_soon():
     assert kept == pytest.approx(best_jacobian, abs=5e-5) and kept > 0.77     # the log rounds to 4 places
     pred = fit.model.predict(german.X)
     assert pairwise_value("equalized_odds", german.y, pred, german.partitions["sex*race"].codes) <= 0.05
+
+
+def test_a_model_worse_than_constant_is_reported_as_such(adult):
+    """Disparate impact ≥ 0.9 over Adult's ten sex × race cells, neither attribute a model input:
+    the most accurate linear model that meets it selects most rows and is less accurate than
+    always predicting "≤ 50K". The report must say so, not call it "barely more accurate"."""
+    term = hard_term("r", "disparate_impact", "sex*race", 0.9)
+    fit = ConvexBackend().fit(FitRequest(ModelSpec("logistic"), (term,)), adult)
+    accuracy = float(np.mean(fit.model.predict(adult.X) == adult.y))
+    assert accuracy < float(np.mean(adult.y == 0))
+    assert "less accurate" in fit.terms[0].detail and "barely" not in fit.terms[0].detail

@@ -78,8 +78,9 @@ def test_a_non_finite_jacobian_falls_back_to_the_diagonal_model(train):
 
 
 def test_a_search_given_a_floor_stops_unless_it_beats_it(train):
-    """The diagonal retry after a Jacobian search that found only a near-constant model gets STALL
-    rounds to find anything more accurate; one that does runs its course."""
+    """The diagonal retry after a Jacobian search whose answer is at least near-constant gets STALL
+    rounds to find anything more accurate than it (or than near-constant); one that does runs
+    its course."""
     pieces = pieces_for(hard_term("dp", "demographic_parity", "sex", 0.05), train)
     learner = FrozenLearner(_sex_score(train))
     reached = solve_rates(learner, train.y, pieces, max_rounds=12).best.train_accuracy
