@@ -24,6 +24,8 @@ from fairspec.backends.reductions.pieces import RatePiece
 NEAR_SHARE = 0.04
 # Thresholds measured in the first batch, most accurate first; each later batch is 4× larger.
 FIRST_BATCH = 256
+# Up to this many candidate thresholds, all are measured at once instead of in batches.
+WHOLE_SCAN = 4096
 
 
 class ThresholdScan:
@@ -150,6 +152,8 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
         counts = np.array([zero])
     else:
         counts = _with(scan.boundaries(), zero) if own else scan.boundaries()
+    if len(counts) <= WHOLE_SCAN:
+        return _whole_scan(scan, counts, zero, own)
     pick = _most_accurate_feasible(scan, counts, zero if own else None)
     count = zero if pick is None else int(counts[pick])
     values, accuracy = scan.measure(np.array([count]))
@@ -158,6 +162,31 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     return Threshold(shift, tuple(float(v) for v in values[0]), float(accuracy[0]),
                      pick is not None, pick is not None and _near(scan, counts, zero, count),
                      scan.order)
+
+
+def _whole_scan(scan: ThresholdScan, counts: np.ndarray, zero: int, own: bool) -> Threshold:
+    """`best_threshold` with every candidate measured at once: the same choice as the batched
+    scan (the most accurate feasible count; ties to the smallest |shift|, the own count being
+    shift 0, then the fewest rows) from one measurement, which on a few thousand candidates costs
+    less than the batches' several calls (a third of a round on German's 700 rows)."""
+    values, accuracies = scan.measure(counts)
+    holds = np.ones(len(counts), dtype=bool)
+    for piece, piece_values in zip(scan.pieces, values.T):
+        holds &= piece.holds_all(piece_values)
+    if not holds.any():
+        values, accuracies = scan.measure(np.array([zero]))
+        return Threshold(0.0, tuple(float(v) for v in values[0]), float(accuracies[0]), False,
+                         False, scan.order)
+    right = scan.right[counts]
+    tied = np.flatnonzero(holds & (right == right[holds].max()))
+    shifts = np.where(own & (counts[tied] == zero), 0.0, scan.shifts_for(counts[tied]))
+    pick = int(tied[np.argmin(np.abs(shifts))])
+    count = int(counts[pick])
+    at_own = own and count == zero
+    shift = 0.0 if at_own else float(scan.shifts_for(np.array([count]))[0])
+    near = bool(np.any(holds & (np.abs(counts - zero) <= NEAR_SHARE * scan.n_rows)))
+    return Threshold(shift, tuple(float(v) for v in values[pick]), float(accuracies[pick]), True,
+                     near, scan.order)
 
 
 def _most_accurate_feasible(scan: ThresholdScan, counts: np.ndarray,
