@@ -168,7 +168,7 @@ def _whole_scan(scan: ThresholdScan, counts: np.ndarray, zero: int, own: bool) -
     """`best_threshold` with every candidate measured at once: the same choice as the batched
     scan (the most accurate feasible count; ties to the smallest |shift|, the own count being
     shift 0, then the fewest rows) from one measurement, which on a few thousand candidates costs
-    less than the batches' several calls (a third of a round on German's 700 rows)."""
+    less than the batches' several calls (German's fits: 18 % faster)."""
     values, accuracies = scan.measure(counts)
     holds = np.ones(len(counts), dtype=bool)
     for piece, piece_values in zip(scan.pieces, values.T):
@@ -179,8 +179,7 @@ def _whole_scan(scan: ThresholdScan, counts: np.ndarray, zero: int, own: bool) -
                          False, scan.order)
     right = scan.right[counts]
     tied = np.flatnonzero(holds & (right == right[holds].max()))
-    shifts = np.where(own & (counts[tied] == zero), 0.0, scan.shifts_for(counts[tied]))
-    pick = int(tied[np.argmin(np.abs(shifts))])
+    pick = _least_shift(scan, counts, tied, zero if own else None)
     count = int(counts[pick])
     at_own = own and count == zero
     shift = 0.0 if at_own else float(scan.shifts_for(np.array([count]))[0])
@@ -203,11 +202,17 @@ def _most_accurate_feasible(scan: ThresholdScan, counts: np.ndarray,
         if feasible.any():
             best = right[batch[np.argmax(feasible)]]
             tied = np.flatnonzero(right == best)        # ascending; may reach past this batch
-            tied = tied[scan.feasible(counts[tied])]
-            shifts = np.where(counts[tied] == own, 0.0, scan.shifts_for(counts[tied]))
-            return int(tied[np.argmin(np.abs(shifts))])
+            return _least_shift(scan, counts, tied[scan.feasible(counts[tied])], own)
         start, size = start + size, 4 * size
     return None
+
+
+def _least_shift(scan: ThresholdScan, counts: np.ndarray, tied: np.ndarray,
+                 own: int | None) -> int:
+    """Of the indices `tied` into `counts` (ascending), the one with the smallest |shift|, the
+    model's own count `own` being shift 0; equal shifts go to the fewest rows."""
+    shifts = np.where(counts[tied] == own, 0.0, scan.shifts_for(counts[tied]))
+    return int(tied[np.argmin(np.abs(shifts))])
 
 
 def _near(scan: ThresholdScan, counts: np.ndarray, zero: int, count: int) -> bool:

@@ -120,3 +120,22 @@ def test_an_order_hint_changes_nothing_but_time(train, name, bound):
         hinted = best_threshold(margin, y, pieces, hint=hint)
         assert hinted == plain                              # `order` is left out of equality
         assert np.all(np.diff(margin[hinted.order]) <= 0)   # still the rows by falling margin
+
+
+@pytest.mark.parametrize("name,bound", CASES)
+@pytest.mark.parametrize("partition", ["sex", "sex_band"])
+def test_the_batched_scan_and_the_whole_scan_choose_alike(train, monkeypatch, name, bound,
+                                                          partition):
+    """Small candidate sets are measured in one call, larger ones in batches, most accurate
+    first; both must keep the same threshold, values, accuracy and nearness, ties included."""
+    from fairspec.backends.reductions import thresholds
+
+    pieces = pieces_for(hard_term("t", name, partition, bound), train)
+    y = train.y.astype(np.float64)
+    for margin in (np.round(train.X[:, 0] - 0.4 * train.X[:, 1], 3),     # ties on purpose
+                   train.X[:, 0] + 0.3 * train.X[:, 2]):
+        whole = best_threshold(margin, y, pieces)
+        monkeypatch.setattr(thresholds, "WHOLE_SCAN", 0)
+        batched = best_threshold(margin, y, pieces)
+        monkeypatch.undo()
+        assert batched == whole
