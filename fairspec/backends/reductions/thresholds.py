@@ -5,9 +5,9 @@ accuracy among those meeting every piece. `margin + shift ≥ 0` selects the row
 margins (float addition is monotone), so a threshold's selection is the top c rows by margin, and
 a cell's event total is a count over that prefix. Events and labels are 0/1, so every total is a
 whole number, exact in any order: the rates equal `RateCells.rates` of the same selection bit for
-bit. The accuracy of each c is one prefix sum; piece values are measured lazily, for the most
-accurate thresholds first, so a round whose best feasible threshold is among them (most rounds)
-never measures the rest.
+bit. The accuracy of each c is one prefix sum. Up to WHOLE_SCAN candidates, every piece value is
+measured in one call; past that, lazily, in batches of the most accurate thresholds first, so a
+round whose best feasible threshold is among them never measures the rest.
 """
 
 from __future__ import annotations
@@ -83,8 +83,11 @@ class ThresholdScan:
 
     def feasible(self, counts: np.ndarray) -> np.ndarray:
         """Whether every piece holds, for each c of `counts`."""
-        values, _ = self.measure(counts)
-        holds = np.ones(len(counts), dtype=bool)
+        return self.holding(self.measure(counts)[0])
+
+    def holding(self, values: np.ndarray) -> np.ndarray:
+        """Whether every piece holds, for each row of `values` (as `measure` returns them)."""
+        holds = np.ones(len(values), dtype=bool)
         for piece, piece_values in zip(self.pieces, values.T):
             holds &= piece.holds_all(piece_values)
         return holds
@@ -170,9 +173,7 @@ def _whole_scan(scan: ThresholdScan, counts: np.ndarray, zero: int, own: bool) -
     shift 0, then the fewest rows) from one measurement, which on a few thousand candidates costs
     less than the batches' several calls (German's fits: 18 % faster)."""
     values, accuracies = scan.measure(counts)
-    holds = np.ones(len(counts), dtype=bool)
-    for piece, piece_values in zip(scan.pieces, values.T):
-        holds &= piece.holds_all(piece_values)
+    holds = scan.holding(values)
     if not holds.any():
         values, accuracies = scan.measure(np.array([zero]))
         return Threshold(0.0, tuple(float(v) for v in values[0]), float(accuracies[0]), False,
