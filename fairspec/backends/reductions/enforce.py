@@ -131,11 +131,10 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     never brought the rates close; it stops once it stalls, or after `STALL` rounds that found
     only a near-constant model), and the more accurate answer is kept; unless the Jacobian answer
     is more than NEAR_CONSTANT worse than constant, the diagonal search must beat it within
-    `STALL` rounds or stop. A
-    warm `start` (multipliers, unconstrained values) seeds a first search of `WARM_ROUNDS`
-    rounds; unless it finds a round feasible near its own threshold, the cold search runs too
-    (the extrapolated model's far thresholds can be much less accurate), and the more accurate
-    answer is kept.
+    `STALL` rounds or stop. A warm `start` (multipliers, unconstrained values) seeds a first
+    search of `WARM_ROUNDS` rounds; unless it finds a round feasible near its own threshold, the
+    cold search runs too (the extrapolated model's far thresholds can be much less accurate),
+    and the more accurate answer is kept.
     """
     warm = None
     if start is not None:
@@ -159,8 +158,8 @@ def _solve(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     # near-constant model, when that answer is one): a search that cannot beat it soon has failed
     # as the first did (every search reaches the near-constant floor, an extreme threshold), and
     # on the 109 fits of the comparison set no diagonal search that took longer beat it. An answer
-    # more than NEAR_CONSTANT worse than constant sets no floor: the example policy's first search ends at 0.65, and the
-    # diagonal search there needs 25 rounds, in bursts after long flat spells.
+    # more than NEAR_CONSTANT worse than constant sets no floor: the example policy's first search
+    # ends at 0.65, and the diagonal search there needs 25 rounds, in bursts after long flat spells.
     floor = None
     if solution.best is not None and solution.best.train_accuracy >= constant[0]:
         floor = max(solution.best.train_accuracy, constant[1])
