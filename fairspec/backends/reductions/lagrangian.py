@@ -152,6 +152,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     y = np.asarray(y, dtype=np.float64)
     base_cost = 1.0 - 2.0 * y
     sizes = np.array([len(p.cells.labels) for p in pieces])
+    ends = np.cumsum(sizes)
+    spans = list(zip(ends - sizes, ends))              # each piece's slice of the stacked cells
     support = np.concatenate([np.maximum(p.cells.support, 1) for p in pieces]).astype(np.float64)
     cold = start is None
     multipliers = np.zeros(int(sizes.sum())) if cold else np.array(start, dtype=np.float64)
@@ -173,21 +175,15 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     order: np.ndarray | None = None                    # the last round's rows by falling margin
     least_violation, progressed = np.inf, 0            # own-threshold violation, when it last fell
     for index in range(max_rounds):
-        per_piece = tuple(np.split(multipliers, np.cumsum(sizes)[:-1]))
+        per_piece = tuple(multipliers[start:stop] for start, stop in spans)
         cost = base_cost + sum((p.cells.row_cost(m) for p, m in zip(pieces, per_piece)),
                                np.zeros_like(y))
         fitted = learner.fit((cost < 0).astype(np.int64), np.abs(cost))
         margin = learner.margin(fitted)
-        selected = (margin >= 0).astype(np.float64)
-        rates = [p.cells.rates(selected) for p in pieces]
-        overall = [p.cells.overall(selected) for p in pieces]
-        values = tuple(p.value(r, o) for p, r, o in zip(pieces, rates, overall))
+        kept = best_threshold(margin, y, pieces, keep_own=index == 0 and cold, hint=order)
+        order, rates, values = kept.order, kept.own_rates, kept.own_values
         if index == 0 and cold:
             unconstrained = values
-        kept = best_threshold(margin, y, pieces,
-                              keep_zero=index == 0 and cold and all(map(RatePiece.holds, pieces, values)),
-                              hint=order)
-        order = kept.order
         round_ = Round(index, fitted, margin, kept.shift, kept.values, kept.accuracy, kept.feasible,
                        per_piece, kept.near)
         least = [min(a, v) if p.kind == "gap" else max(a, v)
@@ -242,7 +238,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         previous = (multipliers.copy(), stacked)
         targets = np.concatenate([_targets(p, r, m, d, slack) for p, r, m, d in
                                   zip(pieces, rates, per_piece,
-                                      np.split(response, np.cumsum(sizes)[:-1]))])
+                                      (response[start:stop] for start, stop in spans))])
         move = ((targets - stacked) / -response if jacobian is None
                 else _damped_solve(jacobian, targets - stacked, damping))
         limit = (MAX_COST_STEP if cold else WARM_COST_STEP) * support / len(y)

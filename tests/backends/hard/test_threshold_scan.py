@@ -67,11 +67,37 @@ def test_a_tie_keeps_the_model_s_own_threshold(train):
     assert kept.accuracy == float(np.mean((margin >= 0) == y))
 
 
-def test_keep_zero_scans_nothing(train):
+def test_keep_own_scans_nothing_when_the_own_threshold_holds(train):
     pieces = pieces_for(hard_term("t", "demographic_parity", "sex", 1.0), train)
     margin = train.X[:, 0]
-    round_ = best_threshold(margin, train.y.astype(np.float64), pieces, keep_zero=True)
+    round_ = best_threshold(margin, train.y.astype(np.float64), pieces, keep_own=True)
     assert round_.shift == 0.0 and round_.feasible
+
+
+def test_keep_own_scans_as_usual_when_the_own_threshold_fails(train):
+    pieces = pieces_for(hard_term("t", "demographic_parity", "sex", 0.02), train)
+    y = train.y.astype(np.float64)
+    margin = train.X[:, 0] - 0.4 * train.X[:, 1]
+    assert not all(map(type(pieces[0]).holds, pieces, best_threshold(margin, y, pieces).own_values))
+    assert best_threshold(margin, y, pieces, keep_own=True) == best_threshold(margin, y, pieces)
+
+
+@pytest.mark.parametrize("name,bound", CASES)
+@pytest.mark.parametrize("reference", ["pairwise", "overall"])
+def test_the_own_threshold_s_rates_are_those_of_the_cells_bit_for_bit(train, name, bound, reference):
+    """The search takes each round's rates at the model's own threshold from the scan's integer
+    tallies instead of measuring the selection again: they must be the same floats, ties at 0 and
+    empty cells (NaN) included."""
+    pieces = pieces_for(hard_term("t", name, "sex_band", bound, reference=reference), train)
+    y = train.y.astype(np.float64)
+    margin = np.round(train.X[:, 0] - 0.4 * train.X[:, 1], 1)        # many rows exactly at 0
+    assert np.any(margin == 0)
+    kept = best_threshold(margin, y, pieces)
+    selected = (margin >= 0).astype(np.float64)
+    for piece, rates, value in zip(pieces, kept.own_rates, kept.own_values):
+        expected = piece.cells.rates(selected)
+        assert rates.tobytes() == expected.tobytes()
+        assert value == piece.value(expected, piece.cells.overall(selected))
 
 
 def test_equalized_odds_on_adult_sex_race_holds_at_a_threshold_far_from_the_fit():
