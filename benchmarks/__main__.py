@@ -7,6 +7,7 @@ import sys
 
 SUITES = {
     "hard": ("benchmarks.hard", "hard requirements: fairspec vs fairlearn EG and GridSearch"),
+    "fitparts": ("benchmarks.fit_parts", "where a hard fit's time goes, fixed costs apart"),
     "torch": ("benchmarks.torch_models", "torch modes: fairspec vs fairlearn AFC and fairret"),
     "frontier": ("benchmarks.frontier", "Pareto frontier vs fairlearn GridSearch"),
     "confidence": ("benchmarks.confidence", "certified requirements vs seldonian-engine and EG"),
