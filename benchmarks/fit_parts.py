@@ -6,8 +6,11 @@ BLAS to one thread (threadpoolctl inspects the loaded libraries on every call) a
 X, the CSR copy products run on. This suite times those, the Newton learner's Hessians and
 evaluations, the threshold scans and the rate Jacobians, by wrapping them for the duration of a
 run, and prints the ratio both with and without the fixed costs: the second is what the search
-itself costs against a bare Newton fit. Wrapping adds a few microseconds a call, so absolute
-times here run slightly above `hard`'s.
+itself costs against a bare Newton fit. `fixed ms` is the plain fit's fixed cost; the thread
+limit's restore on leaving the fit is not timed (so fixed costs read slightly low), a Hessian the
+Jacobian forms is counted in both, and on a dense X the CSR copy is only the density check.
+Times are means over the runs, each call a few microseconds slower for its wrapper, so ratios
+here run above `hard`'s, which keeps the fastest of alternating runs.
 """
 
 from __future__ import annotations

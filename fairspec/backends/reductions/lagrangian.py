@@ -175,7 +175,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     order: np.ndarray | None = None                    # the last round's rows by falling margin
     least_violation, progressed = np.inf, 0            # own-threshold violation, when it last fell
     for index in range(max_rounds):
-        per_piece = tuple(multipliers[start:stop] for start, stop in spans)
+        per_piece = tuple(multipliers[lo:hi] for lo, hi in spans)
         cost = base_cost + sum((p.cells.row_cost(m) for p, m in zip(pieces, per_piece)),
                                np.zeros_like(y))
         fitted = learner.fit((cost < 0).astype(np.int64), np.abs(cost))
@@ -238,7 +238,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
         previous = (multipliers.copy(), stacked)
         targets = np.concatenate([_targets(p, r, m, d, slack) for p, r, m, d in
                                   zip(pieces, rates, per_piece,
-                                      (response[start:stop] for start, stop in spans))])
+                                      (response[lo:hi] for lo, hi in spans))])
         move = ((targets - stacked) / -response if jacobian is None
                 else _damped_solve(jacobian, targets - stacked, damping))
         limit = (MAX_COST_STEP if cold else WARM_COST_STEP) * support / len(y)

@@ -56,7 +56,7 @@ class ThresholdScan:
         with np.errstate(invalid="ignore", divide="ignore"):
             rates = [tally.totals(at)[0] / piece.cells.support
                      for piece, tally in zip(self.pieces, self.tallies)]
-        return rates, [float(tally.overall(at)[0]) for tally in self.tallies]
+            return rates, [float(tally.overall(at)[0]) for tally in self.tallies]
 
     def count_at(self, shift: float) -> int:
         return int(np.count_nonzero(self.margin + shift >= 0))
@@ -161,8 +161,8 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     by the 0/0 convention). Ties go to the smallest shift. The model's own threshold (shift 0) is
     a candidate only when no margin lies within rounding of 0, so the saved model predicts every
     row as measured here. With no feasible threshold, the result keeps shift 0 (infeasible); with
-    `keep_own`, a model whose own threshold meets every piece keeps it and nothing else is
-    scanned. `hint` (see `ThresholdScan`) changes the time taken, never the result; the result's
+    `keep_own`, a model whose own threshold meets every piece (and has no margin within rounding
+    of 0) keeps it and nothing else is scanned. `hint` (see `ThresholdScan`) changes the time taken, never the result; the result's
     `order` is a hint for the next score on the same rows, and it carries each piece's rates and
     value at the model's own threshold, whichever threshold is kept.
     """
@@ -175,10 +175,10 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     return replace(kept, own_rates=tuple(rates), own_values=values)
 
 
-def _kept(scan: ThresholdScan, zero: int, own: bool, keep_zero: bool) -> Threshold:
+def _kept(scan: ThresholdScan, zero: int, own: bool, own_only: bool) -> Threshold:
     """`best_threshold`'s choice on `scan`, whose own threshold selects `zero` rows (`own`: no
-    margin within rounding of 0); with `keep_zero` only that threshold is tried."""
-    if keep_zero and own:
+    margin within rounding of 0); with `own_only` (and `own`) only that threshold is tried."""
+    if own_only and own:
         counts = np.array([zero])
     else:
         counts = _with(scan.boundaries(), zero) if own else scan.boundaries()

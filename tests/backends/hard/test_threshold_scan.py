@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from fairspec.backends.base import FitRequest, ModelSpec
 from fairspec.backends.convex import ConvexBackend
 from fairspec.backends.reductions.thresholds import best_threshold
 from fairspec.backends.reductions.pieces import pieces_for
+from fairspec.data.spec import Partition
 from tests.backends.hard.conftest import hard_term
 from tests.backends.hard.oracle import pairwise_value
 
@@ -86,18 +89,25 @@ def test_keep_own_scans_as_usual_when_the_own_threshold_fails(train):
 @pytest.mark.parametrize("reference", ["pairwise", "overall"])
 def test_the_own_threshold_s_rates_are_those_of_the_cells_bit_for_bit(train, name, bound, reference):
     """The search takes each round's rates at the model's own threshold from the scan's integer
-    tallies instead of measuring the selection again: they must be the same floats, ties at 0 and
-    empty cells (NaN) included."""
-    pieces = pieces_for(hard_term("t", name, "sex_band", bound, reference=reference), train)
-    y = train.y.astype(np.float64)
-    margin = np.round(train.X[:, 0] - 0.4 * train.X[:, 1], 1)        # many rows exactly at 0
+    tallies instead of measuring the selection again: they must be the same floats, with ties at
+    0, rows left out of the partition (code -1) and an empty cell (rate NaN)."""
+    codes = train.partitions["sex_band"].codes.copy()
+    codes[codes == 5] = -1                                        # a cell left out
+    labels = train.partitions["sex_band"].labels[:5] + ("never",)  # a cell with no rows
+    gappy = Partition("gappy", labels, codes, kind="intersection")
+    split = replace(train, partitions={**train.partitions, "gappy": gappy})
+    pieces = pieces_for(hard_term("t", name, "gappy", bound, reference=reference), split)
+    y = split.y.astype(np.float64)
+    margin = np.round(split.X[:, 0] - 0.4 * split.X[:, 1], 1)        # many rows exactly at 0
     assert np.any(margin == 0)
     kept = best_threshold(margin, y, pieces)
     selected = (margin >= 0).astype(np.float64)
-    for piece, rates, value in zip(pieces, kept.own_rates, kept.own_values):
-        expected = piece.cells.rates(selected)
-        assert rates.tobytes() == expected.tobytes()
-        assert value == piece.value(expected, piece.cells.overall(selected))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for piece, rates, value in zip(pieces, kept.own_rates, kept.own_values):
+            expected = piece.cells.rates(selected)
+            assert np.isnan(expected[-1]) and rates.tobytes() == expected.tobytes()
+            again = piece.value(expected, piece.cells.overall(selected))
+            assert np.float64(value).tobytes() == np.float64(again).tobytes()
 
 
 def test_equalized_odds_on_adult_sex_race_holds_at_a_threshold_far_from_the_fit():
