@@ -2,8 +2,7 @@
 
 `hard`'s `fs_vs_plain` divides a constrained fit by the unconstrained fit of the same model, both
 whole `ConvexBackend.fit` calls. Both pay the same fixed costs before any arithmetic: limiting
-BLAS to one thread (threadpoolctl inspects the loaded libraries on every call) and, for a sparse
-X, the CSR copy products run on. This suite times those, the Newton learner's Hessians and
+BLAS to one thread and, for a sparse X, the CSR copy products run on. This suite times those, the Newton learner's Hessians and
 evaluations, the threshold scans and the rate Jacobians, by wrapping them for the duration of a
 run, and prints the ratio both with and without the fixed costs: the second is what the search
 itself costs against a bare Newton fit. `fixed ms` is the plain fit's fixed cost; the thread
@@ -30,7 +29,7 @@ CASES = ("adult:demographic_parity:sex*race:0.05", "adult:demographic_parity:sex
          "german:equalized_odds:sex*race:0.02", "german:demographic_parity:sex:0.02")
 FIXED = ("thread limit", "CSR copy")
 # (label, owner, attribute): the calls each part of a fit is made of
-PARTS = (("thread limit", backend, "threadpool_limits"), ("CSR copy", products, "_hold"),
+PARTS = (("thread limit", backend, "one_thread"), ("CSR copy", products, "_hold"),
          ("Hessians", newton.NewtonLearner, "_hessian"),
          ("evaluations", newton.NewtonLearner, "_evaluate"),
          ("threshold scans", lagrangian, "best_threshold"),

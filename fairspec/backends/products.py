@@ -57,10 +57,8 @@ def _hold(X: np.ndarray) -> int:
         if entry is not None and entry[0]() is X:
             entry[2] += 1
             return key
-    from scipy import sparse
-
-    dense = np.count_nonzero(X) > SPARSE_DENSITY * X.size
-    copy = None if dense else sparse.csr_array(X)
+    nonzero = X != 0
+    copy = None if np.count_nonzero(nonzero) > SPARSE_DENSITY * X.size else _csr(X, nonzero)
     with _lock:
         entry = _held.get(key)
         if entry is not None and entry[0]() is X:    # another thread made one meanwhile
@@ -68,6 +66,21 @@ def _hold(X: np.ndarray) -> int:
         else:
             _held[key] = [weakref.ref(X), copy, 1]
     return key
+
+
+def _csr(X: np.ndarray, nonzero: np.ndarray) -> Any:
+    """The CSR copy of a 2-D X whose non-zero entries `nonzero` marks: the same arrays as
+    `scipy.sparse.csr_array(X)` (row-major, sorted column indices), built from one flat index of
+    the entries instead of the 2-D `np.nonzero` scipy calls (Adult's X: 12 ms instead of 32)."""
+    from scipy import sparse
+
+    n_rows, n_columns = X.shape
+    flat = np.flatnonzero(nonzero)
+    index = np.int32 if max(flat.size, n_columns) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=index)
+    np.cumsum(np.count_nonzero(nonzero, axis=1), out=indptr[1:])
+    return sparse.csr_array((np.ascontiguousarray(X).ravel()[flat],
+                             (flat % n_columns).astype(index), indptr), shape=X.shape)
 
 
 def _release(key: int) -> None:

@@ -87,11 +87,11 @@ def fit_point(task: PointTask, train: Split) -> PointFit:
     """
     import fairspec.backends  # noqa: F401  (registers the backends in a fresh worker)
     from fairspec.backends.base import backend
-    from threadpoolctl import threadpool_limits
+    from fairspec.backends.threads import one_thread
 
     started = time.perf_counter()
     try:
-        with threadpool_limits(1):
+        with one_thread():
             result = backend(task.backend).fit(task.request, train)
     except InfeasibleError as exc:
         return PointFit(task.index, "infeasible", None, (), "", time.perf_counter() - started,

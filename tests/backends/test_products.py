@@ -64,3 +64,23 @@ def test_after_the_block_nothing_keeps_the_matrix_alive():
     del X
     gc.collect()
     assert ref() is None
+
+
+def test_the_csr_copy_holds_scipy_s_own_arrays_whatever_the_memory_layout():
+    """The copy is built from a flat index of the non-zeros, not by scipy: it must hold the same
+    data, column indices and row pointers as `scipy.sparse.csr_array(X)`, so products with it
+    are the same floats, for a C-ordered, a Fortran-ordered and a strided (sliced) X, with empty
+    rows and negative zeros."""
+    base = _one_hot_like(rows=300, seed=5)
+    base[::7] = 0.0                                      # empty rows
+    base[1, 3] = -0.0
+    for X in (base, np.asfortranarray(base), _one_hot_like(rows=600, seed=6)[::2]):
+        expected = sparse.csr_array(X)
+        with remembering(X):
+            copy = operator(X)
+        assert np.array_equal(copy.data, expected.data)
+        assert np.array_equal(copy.indices, expected.indices)
+        assert np.array_equal(copy.indptr, expected.indptr)
+        assert copy.shape == X.shape and copy.indices.dtype == np.int32
+        w = np.random.default_rng(7).normal(size=X.shape[1])
+        assert (copy @ w).tobytes() == (expected @ w).tobytes()

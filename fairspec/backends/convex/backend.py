@@ -13,13 +13,13 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from fairspec.backends.base import FitRequest, FitResult, Term
 from fairspec.backends.convex.newton import NewtonLearner
 from fairspec.backends.convex.warm import WarmStart
 from fairspec.backends.linear import LinearModel
 from fairspec.backends.products import remembering
+from fairspec.backends.threads import one_thread
 from fairspec.backends.reductions.enforce import WarmGuess, check_support, fit_rate_terms, split_terms
 from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
@@ -62,7 +62,7 @@ class ConvexBackend:
         and d × d solves with d ≈ 100, where threads cost more in hand-offs than they save.
         Products with a sparse X run on one CSR copy for the whole fit (`products.remembering`).
         """
-        with threadpool_limits(1), remembering(train.X):
+        with one_thread(), remembering(train.X):
             return self._fit(request, train)
 
     def _fit(self, request: FitRequest, train: Split) -> FitResult:

@@ -1,0 +1,24 @@
+"""`one_thread` limits BLAS to one thread inside the block and restores the limits after it."""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from fairspec.backends.threads import one_thread
+
+
+def test_one_thread_limits_every_pool_in_the_block_and_restores_them_after():
+    assert np.__name__                                   # numpy's BLAS is loaded
+    with threadpool_limits(2):                           # pools above one thread, whatever the machine
+        _limits_and_restores()
+
+
+def _limits_and_restores():
+    before = {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+    assert before and all(threads == 2 for threads in before.values())
+    with one_thread():
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    with one_thread():                                   # the kept controller, used again
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    assert {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()} == before
