@@ -2,9 +2,9 @@
 
 `hard`'s `fs_vs_plain` divides a constrained fit by the unconstrained fit of the same model, both
 whole `ConvexBackend.fit` calls. Both pay the same fixed costs before any arithmetic: limiting
-BLAS to one thread and, for a sparse X, the CSR copy products run on. This suite times those, the Newton learner's Hessians and
-evaluations, the threshold scans and the rate Jacobians, by wrapping them for the duration of a
-run, and prints the ratio both with and without the fixed costs: the second is what the search
+BLAS to one thread and, for a sparse X, the CSR copy products run on. This suite times those,
+the Newton learner's Hessians and evaluations, the threshold scans and the rate Jacobians, by
+wrapping them for the duration of a run, and prints the ratio both with and without the fixed costs: the second is what the search
 itself costs against a bare Newton fit. `fixed ms` is the plain fit's fixed cost; the thread
 limit's restore on leaving the fit is not timed (so fixed costs read slightly low), a Hessian the
 Jacobian forms is counted in both, and on a dense X the CSR copy is only the density check.

@@ -10,7 +10,7 @@ from fairspec.backends.threads import one_thread
 
 def test_one_thread_limits_every_pool_in_the_block_and_restores_them_after():
     assert np.__name__                                   # numpy's BLAS is loaded
-    with threadpool_limits(2):                           # pools above one thread, whatever the machine
+    with threadpool_limits(2):          # pools above one thread, whatever the machine
         _limits_and_restores()
 
 

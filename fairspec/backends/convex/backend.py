@@ -19,8 +19,8 @@ from fairspec.backends.convex.newton import NewtonLearner
 from fairspec.backends.convex.warm import WarmStart
 from fairspec.backends.linear import LinearModel
 from fairspec.backends.products import remembering
-from fairspec.backends.threads import one_thread
 from fairspec.backends.reductions.enforce import WarmGuess, check_support, fit_rate_terms, split_terms
+from fairspec.backends.threads import one_thread
 from fairspec.data.spec import Split
 from fairspec.errors import FairspecError
 

@@ -162,9 +162,10 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     a candidate only when no margin lies within rounding of 0, so the saved model predicts every
     row as measured here. With no feasible threshold, the result keeps shift 0 (infeasible); with
     `keep_own`, a model whose own threshold meets every piece (and has no margin within rounding
-    of 0) keeps it and nothing else is scanned. `hint` (see `ThresholdScan`) changes the time taken, never the result; the result's
-    `order` is a hint for the next score on the same rows, and it carries each piece's rates and
-    value at the model's own threshold, whichever threshold is kept.
+    of 0) keeps it and nothing else is scanned. `hint` (see `ThresholdScan`) changes the time
+    taken, never the result; the result's `order` is a hint for the next score on the same rows,
+    and it carries each piece's rates and value at the model's own threshold, whichever threshold
+    is kept.
     """
     scan = ThresholdScan(margin, y, pieces, hint)
     zero = scan.count_at(0.0)
