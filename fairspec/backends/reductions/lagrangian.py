@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from fairspec.backends.reductions.pieces import RatePiece
-from fairspec.backends.reductions.thresholds import best_threshold
+from fairspec.backends.reductions.thresholds import CellLayout, best_threshold
 
 # First guess of −∂rate_c/∂λ_c, as a multiple of n / n_c (a per-row cost shift of 1 in cell c
 # moves its rate by about this much); Broyden updates replace it.
@@ -173,6 +173,7 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
     best_near = -np.inf                                # best accuracy of a near round
     halvings, damping = 0, LM_DAMPING[0]
     order: np.ndarray | None = None                    # the last round's rows by falling margin
+    layout = CellLayout(pieces, y)                     # the scans' cell tables, made once
     least_violation, progressed = np.inf, 0            # own-threshold violation, when it last fell
     for index in range(max_rounds):
         per_piece = tuple(multipliers[lo:hi] for lo, hi in spans)
@@ -180,7 +181,8 @@ def solve_rates(learner: CostSensitiveLearner, y: np.ndarray, pieces: tuple[Rate
                                np.zeros_like(y))
         fitted = learner.fit((cost < 0).astype(np.int64), np.abs(cost))
         margin = learner.margin(fitted)
-        kept = best_threshold(margin, y, pieces, keep_own=index == 0 and cold, hint=order)
+        kept = best_threshold(margin, y, pieces, keep_own=index == 0 and cold, hint=order,
+                              layout=layout)
         order, rates, values = kept.order, kept.own_rates, kept.own_values
         if index == 0 and cold:
             unconstrained = values

@@ -31,32 +31,97 @@ FIRST_BATCH = 256
 WHOLE_SCAN = 4096
 
 
+class CellLayout:
+    """The cells of every piece stacked into one table, and what a scan needs of them that stays
+    the same from round to round of one search (the cells and labels do; the score does not).
+
+    Stacked cell k of piece j is `spans[j][0] + c` for its cell c; `code[j, i]` is row i's stacked
+    cell under piece j, or the spare slot `n_cells` where piece j leaves the row out (its slope
+    there is 0). Events and slopes are as in `RateCells`; slopes are −1, 0 or 1
+    (`cells._LINEAR_EVENTS`), so they fit int8.
+    """
+
+    def __init__(self, pieces: tuple[RatePiece, ...], y: np.ndarray) -> None:
+        self.pieces = tuple(pieces)
+        sizes = [len(piece.cells.labels) for piece in pieces]
+        ends = np.cumsum(sizes, dtype=np.int64)
+        self.spans = tuple((int(end - size), int(end)) for size, end in zip(sizes, ends))
+        self.n_cells = int(ends[-1]) if len(ends) else 0
+        n_rows = len(y)
+        self.code = np.full((len(pieces), n_rows), self.n_cells, dtype=np.int64)
+        self.slope = np.zeros((len(pieces), n_rows), dtype=np.int8)
+        self.base = np.zeros(self.n_cells)
+        self.support = np.zeros(self.n_cells)
+        self.offset_total = np.zeros(len(pieces))
+        self.n_counted = np.zeros(len(pieces))
+        for j, (piece, (lo, hi)) in enumerate(zip(pieces, self.spans)):
+            cells = piece.cells
+            counted = cells.counted
+            self.code[j, counted] = lo + cells.cell[counted]
+            self.slope[j, counted] = cells.slope[counted]
+            self.base[lo:hi] = np.bincount(cells.cell[counted], weights=cells.offset[counted],
+                                           minlength=hi - lo)
+            self.support[lo:hi] = cells.support
+            self.offset_total[j] = float(np.sum(cells.offset[counted]))
+            self.n_counted[j] = float(np.count_nonzero(counted))
+        self.signs = 2.0 * np.asarray(y, dtype=np.float64) - 1.0
+        self.negatives = float(np.sum(self.signs < 0))
+        self.ranks = np.arange(1, n_rows + 1)
+
+    @classmethod
+    def matching(cls, layout: "CellLayout | None", pieces: tuple[RatePiece, ...],
+                 y: np.ndarray) -> "CellLayout":
+        """`layout` when it was made for `pieces` (the same objects) on as many rows as `y`
+        has, else a new one."""
+        if (layout is not None and len(layout.pieces) == len(pieces)
+                and all(a is b for a, b in zip(layout.pieces, pieces))
+                and layout.code.shape[1] == len(y)):
+            return layout
+        return cls(pieces, y)
+
+
 class ThresholdScan:
-    """Each piece's value and the accuracy with the top-c rows by margin selected, for any c."""
+    """Each piece's value and the accuracy with the top-c rows by margin selected, for any c.
+
+    Event totals of every stacked cell over the top c rows come from one table of prefix sums of
+    the cells' event slopes in rank order (cells × (n+1), counted in int8 steps and int32 sums),
+    plus each cell's offset total. Cells run along the table's rows, so the prefix sums, and the
+    max and min over cells that piece values take, run over long contiguous rows (with cells along
+    the columns, both ran 4–20× slower on Adult's ten sex × race cells). One table for all pieces:
+    on German credit (700 rows), building and reading one table per piece cost more in calls than
+    in arithmetic.
+    """
 
     def __init__(self, margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
-                 hint: np.ndarray | None = None) -> None:
+                 hint: np.ndarray | None = None, layout: CellLayout | None = None) -> None:
         self.margin, self.pieces = margin, pieces
+        self.layout = layout = CellLayout.matching(layout, pieces, y)
         # ties: only counts between distinct margins are used, so any order of equal margins does.
         # `hint`, the order of a nearby score on the same rows (the search's last round), leaves
         # runs that a stable (merge) sort only has to merge: about a third faster on Adult
-        self.order = (np.argsort(-margin) if hint is None
-                      else hint[np.argsort(-margin[hint], kind="stable")])
-        self.falling = margin[self.order]
-        self.n_rows = len(y)
-        self.negatives = float(np.sum(y == 0))
-        self.right = np.concatenate([[0.0], np.cumsum(2.0 * y[self.order] - 1.0)])  # correct − wrong
-        self.tallies = [_CellTally(piece.cells, self.order) for piece in pieces]
+        self.order = order = (np.argsort(-margin) if hint is None
+                              else hint[np.argsort(-margin[hint], kind="stable")])
+        self.falling = margin[order]
+        self.n_rows = n_rows = len(y)
+        self.negatives = layout.negatives
+        self.right = np.zeros(n_rows + 1)                                   # correct − wrong
+        np.cumsum(layout.signs[order], out=self.right[1:])
+        slope_at = layout.slope[:, order]
+        steps = np.zeros((layout.n_cells + 1, n_rows + 1), dtype=np.int8)
+        steps[layout.code[:, order], layout.ranks] = slope_at     # the spare row takes the zeros
+        self.prefix = np.cumsum(steps[:-1], axis=1, dtype=np.int32)
+        self.overall_prefix = np.zeros((len(pieces), n_rows + 1), dtype=np.int32)
+        np.cumsum(slope_at, axis=1, dtype=np.int32, out=self.overall_prefix[:, 1:])
 
     def own(self, zero: int) -> tuple[list[np.ndarray], list[float]]:
         """Each piece's cell rates and overall rate with the top `zero` = `count_at(0)` rows
         selected (margin ≥ 0, whatever the ties), equal bit for bit to `RateCells.rates` and
         `RateCells.overall` of that selection: every total is a whole number."""
-        at = np.array([zero])
+        layout = self.layout
         with np.errstate(invalid="ignore", divide="ignore"):
-            rates = [tally.totals(at)[0] / piece.cells.support
-                     for piece, tally in zip(self.pieces, self.tallies)]
-            return rates, [float(tally.overall(at)[0]) for tally in self.tallies]
+            rates = (layout.base + self.prefix[:, zero]) / layout.support
+            overall = (layout.offset_total + self.overall_prefix[:, zero]) / layout.n_counted
+        return [rates[lo:hi] for lo, hi in layout.spans], overall.tolist()
 
     def count_at(self, shift: float) -> int:
         return int(np.count_nonzero(self.margin + shift >= 0))
@@ -81,17 +146,26 @@ class ThresholdScan:
         inner = np.clip(counts, 1, self.n_rows - 1)
         return -(self.falling[inner - 1] + self.falling[inner]) / 2
 
+    def shift_for(self, count: int) -> float:
+        """`shifts_for` of one count, in the same float operations."""
+        inner = min(max(count, 1), self.n_rows - 1)
+        return float(-(self.falling[inner - 1] + self.falling[inner]) / 2)
+
     def accuracies(self, counts: np.ndarray) -> np.ndarray:
         return (self.negatives + self.right[counts]) / self.n_rows
 
     def measure(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(len(counts) × pieces values, accuracies) with the top-c rows selected for each c."""
         counts = np.asarray(counts, dtype=np.int64)
+        layout = self.layout
         values = np.empty((len(counts), len(self.pieces)))
-        for j, (piece, tally) in enumerate(zip(self.pieces, self.tallies)):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rates = tally.totals(counts) / piece.cells.support
-                values[:, j] = piece.values(rates, tally.overall(counts))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates = layout.base[:, None] + np.take(self.prefix, counts, axis=1)
+            rates /= layout.support[:, None]
+            overall = layout.offset_total[:, None] + np.take(self.overall_prefix, counts, axis=1)
+            overall /= layout.n_counted[:, None]
+            for j, (piece, (lo, hi)) in enumerate(zip(self.pieces, layout.spans)):
+                values[:, j] = piece.values(rates[lo:hi].T, overall[j])
         return values, self.accuracies(counts)
 
     def feasible(self, counts: np.ndarray) -> np.ndarray:
@@ -104,37 +178,6 @@ class ThresholdScan:
         for piece, piece_values in zip(self.pieces, values.T):
             holds &= piece.holds_all(piece_values)
         return holds
-
-
-class _CellTally:
-    """Event totals of each cell of one `RateCells` over the top c rows, for any c: prefix sums
-    of each cell's event slopes in rank order (a cells × (n+1) table), plus its offset total.
-    Every slope is −1, 0 or 1 (`cells._LINEAR_EVENTS`), so the table is counted in int8 steps and
-    int32 sums. Cells run along the rows of the table: prefix sums, and the max and min over cells
-    that piece values take, then run over long contiguous rows (with cells along the columns, both
-    ran 4–20× slower on Adult's ten sex × race cells)."""
-
-    def __init__(self, cells: RateCells, order: np.ndarray) -> None:
-        counted = cells.counted
-        self.base = np.bincount(cells.cell[counted], weights=cells.offset[counted],
-                                minlength=len(cells.labels))
-        cell_at = cells.cell[order]                           # cell of the row at each rank
-        slope_at = np.where(cell_at >= 0, cells.slope[order], 0.0)
-        steps = np.zeros((len(cells.labels), len(order) + 1), dtype=np.int8)
-        ranks = np.flatnonzero(cell_at >= 0)
-        steps[cell_at[ranks], ranks + 1] = slope_at[ranks]
-        self.prefix = np.cumsum(steps, axis=1, dtype=np.int32)
-        self.overall_prefix = np.concatenate([[0.0], np.cumsum(slope_at)])
-        self.n_counted = int(np.count_nonzero(counted))
-        self.offset_total = float(np.sum(cells.offset[counted]))
-
-    def totals(self, counts: np.ndarray) -> np.ndarray:
-        """len(counts) × cells event totals with the top-c rows selected (a transposed view of a
-        cells × len(counts) array)."""
-        return (self.base[:, None] + np.take(self.prefix, counts, axis=1)).T
-
-    def overall(self, counts: np.ndarray) -> np.ndarray:
-        return (self.offset_total + self.overall_prefix[counts]) / self.n_counted
 
 
 @dataclass(frozen=True)
@@ -153,7 +196,8 @@ class Threshold:
 
 
 def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, ...],
-                   keep_own: bool = False, hint: np.ndarray | None = None) -> Threshold:
+                   keep_own: bool = False, hint: np.ndarray | None = None,
+                   layout: CellLayout | None = None) -> Threshold:
     """The threshold with the best training accuracy among all those meeting every piece.
 
     Every threshold that splits the rows differently is a candidate, from selecting one row to
@@ -165,9 +209,10 @@ def best_threshold(margin: np.ndarray, y: np.ndarray, pieces: tuple[RatePiece, .
     of 0) keeps it and nothing else is scanned. `hint` (see `ThresholdScan`) changes the time
     taken, never the result; the result's `order` is a hint for the next score on the same rows,
     and it carries each piece's rates and value at the model's own threshold, whichever threshold
-    is kept.
+    is kept. `layout` (`CellLayout` of `pieces` and `y`, which a search makes once) also changes
+    only the time taken.
     """
-    scan = ThresholdScan(margin, y, pieces, hint)
+    scan = ThresholdScan(margin, y, pieces, hint, layout)
     zero = scan.count_at(0.0)
     own = scan.clear_of(0.0)
     rates, overall = scan.own(zero)
@@ -189,7 +234,7 @@ def _kept(scan: ThresholdScan, zero: int, own: bool, own_only: bool) -> Threshol
     count = zero if pick is None else int(counts[pick])
     values, accuracy = scan.measure(np.array([count]))
     at_own = count == zero and (own or pick is None)
-    shift = 0.0 if at_own else float(scan.shifts_for(np.array([count]))[0])
+    shift = 0.0 if at_own else scan.shift_for(count)
     return Threshold(shift, tuple(float(v) for v in values[0]), float(accuracy[0]),
                      pick is not None, pick is not None and _near(scan, counts, zero, count),
                      scan.order)
@@ -206,13 +251,15 @@ def _whole_scan(scan: ThresholdScan, counts: np.ndarray, zero: int, own: bool) -
         values, accuracies = scan.measure(np.array([zero]))
         return Threshold(0.0, tuple(float(v) for v in values[0]), float(accuracies[0]), False,
                          False, scan.order)
-    right = scan.right[counts]
-    tied = np.flatnonzero(holds & (right == right[holds].max()))
-    pick = _least_shift(scan, counts, tied, zero if own else None)
+    feasible = np.flatnonzero(holds)
+    right = scan.right[counts[feasible]]
+    tied = feasible[right == right.max()]                  # ascending, like `feasible`
+    pick = int(tied[0]) if len(tied) == 1 else _least_shift(scan, counts, tied,
+                                                            zero if own else None)
     count = int(counts[pick])
     at_own = own and count == zero
-    shift = 0.0 if at_own else float(scan.shifts_for(np.array([count]))[0])
-    near = bool(np.any(holds & (np.abs(counts - zero) <= NEAR_SHARE * scan.n_rows)))
+    shift = 0.0 if at_own else scan.shift_for(count)
+    near = bool(np.any(np.abs(counts[feasible] - zero) <= NEAR_SHARE * scan.n_rows))
     return Threshold(shift, tuple(float(v) for v in values[pick]), float(accuracies[pick]), True,
                      near, scan.order)
 

@@ -10,7 +10,7 @@ import pytest
 from benchmarks.hard import load_adult
 from fairspec.backends.base import FitRequest, ModelSpec
 from fairspec.backends.convex import ConvexBackend
-from fairspec.backends.reductions.thresholds import best_threshold
+from fairspec.backends.reductions.thresholds import CellLayout, ThresholdScan, best_threshold
 from fairspec.backends.reductions.pieces import pieces_for
 from fairspec.data.spec import Partition
 from tests.backends.hard.conftest import hard_term
@@ -108,6 +108,43 @@ def test_the_own_threshold_s_rates_are_those_of_the_cells_bit_for_bit(train, nam
             assert np.isnan(expected[-1]) and rates.tobytes() == expected.tobytes()
             again = piece.value(expected, piece.cells.overall(selected))
             assert np.float64(value).tobytes() == np.float64(again).tobytes()
+
+
+def test_pieces_sharing_rows_are_measured_as_each_alone(train):
+    """The scan stacks every piece's cells into one table; a row counted by several pieces
+    (demographic parity on sex and on sex × band, equal opportunity on band) must add to each
+    piece's cells as if that piece were measured alone, at every candidate threshold."""
+    pieces = (pieces_for(hard_term("a", "demographic_parity", "sex", 0.04), train)
+              + pieces_for(hard_term("b", "demographic_parity", "sex_band", 0.2), train)
+              + pieces_for(hard_term("c", "equal_opportunity", "sex_band", 0.2), train))
+    y = train.y.astype(np.float64)
+    margin = np.round(train.X[:, 0] - 0.4 * train.X[:, 1], 3)       # ties on purpose
+    scan = ThresholdScan(margin, y, pieces)
+    counts = scan.boundaries()
+    values, accuracies = scan.measure(counts)
+    for row, count in enumerate(counts[::7]):
+        selected = np.zeros(len(y))
+        selected[scan.order[:count]] = 1.0
+        alone = [p.value(p.cells.rates(selected), p.cells.overall(selected)) for p in pieces]
+        assert values[7 * row].tolist() == alone
+        assert accuracies[7 * row] == np.mean(selected == y)
+    expected = _brute_force_best(margin, y, pieces)
+    kept = best_threshold(margin, y, pieces)
+    assert kept.feasible and kept.accuracy == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_search_s_cell_layout_changes_nothing_but_time(train):
+    """A search makes its `CellLayout` once and hands it to every round; a layout made for other
+    pieces is not used."""
+    pieces = pieces_for(hard_term("t", "equalized_odds", "sex_band", 0.08), train)
+    others = pieces_for(hard_term("t", "demographic_parity", "sex", 0.05), train)
+    y = train.y.astype(np.float64)
+    margin = train.X[:, 0] + 0.3 * train.X[:, 2]
+    plain = best_threshold(margin, y, pieces)
+    for layout in (CellLayout(pieces, y), CellLayout(others, y)):
+        kept = best_threshold(margin, y, pieces, layout=layout)
+        assert kept == plain
+        assert [r.tobytes() for r in kept.own_rates] == [r.tobytes() for r in plain.own_rates]
 
 
 def test_equalized_odds_on_adult_sex_race_holds_at_a_threshold_far_from_the_fit():
