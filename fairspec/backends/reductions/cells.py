@@ -18,7 +18,7 @@ from fairspec.errors import FairspecError
 from fairspec.metrics.expressions import Rate
 
 # event -> (offset, slope) as functions of the 0/1 label y: event = offset + slope * ŷ. Slopes are
-# −1, 0 or 1 (thresholds._CellTally counts them in int8).
+# −1, 0 or 1 (thresholds.CellLayout keeps them in int8).
 _LINEAR_EVENTS = {
     "selected": lambda y: (np.zeros_like(y), np.ones_like(y)),
     "rejected": lambda y: (np.ones_like(y), -np.ones_like(y)),

@@ -64,6 +64,7 @@ class CellLayout:
             self.support[lo:hi] = cells.support
             self.offset_total[j] = float(np.sum(cells.offset[counted]))
             self.n_counted[j] = float(np.count_nonzero(counted))
+        self.y = y
         self.signs = 2.0 * np.asarray(y, dtype=np.float64) - 1.0
         self.negatives = float(np.sum(self.signs < 0))
         self.ranks = np.arange(1, n_rows + 1)
@@ -71,11 +72,11 @@ class CellLayout:
     @classmethod
     def matching(cls, layout: "CellLayout | None", pieces: tuple[RatePiece, ...],
                  y: np.ndarray) -> "CellLayout":
-        """`layout` when it was made for `pieces` (the same objects) on as many rows as `y`
-        has, else a new one."""
+        """`layout` when it was made for `pieces` (the same objects) and labels equal to `y`,
+        else a new one."""
         if (layout is not None and len(layout.pieces) == len(pieces)
                 and all(a is b for a, b in zip(layout.pieces, pieces))
-                and layout.code.shape[1] == len(y)):
+                and (layout.y is y or np.array_equal(layout.y, y))):
             return layout
         return cls(pieces, y)
 
@@ -160,12 +161,13 @@ class ThresholdScan:
         layout = self.layout
         values = np.empty((len(counts), len(self.pieces)))
         with np.errstate(invalid="ignore", divide="ignore"):
-            rates = layout.base[:, None] + np.take(self.prefix, counts, axis=1)
-            rates /= layout.support[:, None]
             overall = layout.offset_total[:, None] + np.take(self.overall_prefix, counts, axis=1)
             overall /= layout.n_counted[:, None]
             for j, (piece, (lo, hi)) in enumerate(zip(self.pieces, layout.spans)):
-                values[:, j] = piece.values(rates[lo:hi].T, overall[j])
+                # one piece's cells at a time: a batch of the lazy scan reaches n candidates
+                rates = layout.base[lo:hi, None] + np.take(self.prefix[lo:hi], counts, axis=1)
+                rates /= layout.support[lo:hi, None]
+                values[:, j] = piece.values(rates.T, overall[j])
         return values, self.accuracies(counts)
 
     def feasible(self, counts: np.ndarray) -> np.ndarray:

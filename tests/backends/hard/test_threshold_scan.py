@@ -135,13 +135,13 @@ def test_pieces_sharing_rows_are_measured_as_each_alone(train):
 
 def test_a_search_s_cell_layout_changes_nothing_but_time(train):
     """A search makes its `CellLayout` once and hands it to every round; a layout made for other
-    pieces is not used."""
+    pieces or other labels is not used."""
     pieces = pieces_for(hard_term("t", "equalized_odds", "sex_band", 0.08), train)
     others = pieces_for(hard_term("t", "demographic_parity", "sex", 0.05), train)
     y = train.y.astype(np.float64)
     margin = train.X[:, 0] + 0.3 * train.X[:, 2]
     plain = best_threshold(margin, y, pieces)
-    for layout in (CellLayout(pieces, y), CellLayout(others, y)):
+    for layout in (CellLayout(pieces, y), CellLayout(others, y), CellLayout(pieces, 1.0 - y)):
         kept = best_threshold(margin, y, pieces, layout=layout)
         assert kept == plain
         assert [r.tobytes() for r in kept.own_rates] == [r.tobytes() for r in plain.own_rates]
