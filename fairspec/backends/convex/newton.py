@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 from scipy import sparse
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg import cho_factor
 from scipy.linalg.lapack import dpotrs as potrs
 
 from fairspec.backends.products import operator
@@ -77,8 +77,8 @@ class NewtonLearner:
         params = self.start.copy()
         value, gradient, curvature = self._evaluate(params, signs, share)
         refactor = False
+        size = np.abs(gradient).max()
         for _ in range(self.max_steps):
-            size = np.abs(gradient).max()
             if size < self.tol:
                 break
             formed = self.factor is None or refactor
@@ -92,12 +92,15 @@ class NewtonLearner:
                 refactor = True  # the factor in hand is another weighting's: form this one's
                 continue
             params, value, gradient, curvature = moved
-            refactor = np.abs(gradient).max() > 0.25 * size
+            size, last = np.abs(gradient).max(), size
+            refactor = size > 0.25 * last
         self.start = params
         return params
 
     def margin(self, params: np.ndarray) -> np.ndarray:
-        return self.operator @ params[:-1] + params[-1]
+        margin = self.operator @ params[:-1]
+        margin += params[-1]
+        return margin
 
     def _transposed_product(self, rows: np.ndarray) -> np.ndarray:
         """[X 1]ᵀ · rows, for a vector or an n × k matrix of per-row values."""
@@ -135,7 +138,7 @@ class NewtonLearner:
         np.multiply(per_support, kernel[:, None], out=rows[:, size:])
         products = self._transposed_product(rows)
         pull, sensitivity = products[:, :size], products[:, size:].T
-        return -sensitivity @ cho_solve(self.factor, pull)
+        return -sensitivity @ _solve_factored(self.factor, pull)
 
     def _cell_products(self, cells: list[RateCells]) -> tuple[np.ndarray, np.ndarray]:
         """Two n × P matrices: each row's cost change per unit multiplier of each cell
@@ -169,11 +172,18 @@ class NewtonLearner:
         return hessian
 
     def _evaluate(self, params: np.ndarray, signs: np.ndarray, share: np.ndarray):
-        t = signs * self.margin(params)
+        t = self.margin(params)
+        t *= signs
         value, slope, curve = _loss_parts(self.loss, t)
         objective = float(share @ value) + 0.5 * float(self.penalty @ params**2)
-        gradient = self._transposed_product(share * slope * signs) + self.penalty * params
-        return objective, gradient, share * curve
+        # in place, the same products as share · slope · signs and share · curve: on small data
+        # the calls, not the arithmetic, cost
+        slope *= share
+        slope *= signs
+        gradient = self._transposed_product(slope)
+        gradient += self.penalty * params
+        curve *= share
+        return objective, gradient, curve
 
     def _line_search(self, params, step, value, gradient, signs, share):
         """Armijo backtracking along −step: the new point and its evaluation, or None when no
@@ -190,9 +200,10 @@ class NewtonLearner:
 
 
 def _solve_factored(factor: tuple[np.ndarray, bool], rhs: np.ndarray) -> np.ndarray:
-    """`cho_solve(factor, rhs)` for one right-hand side, straight through LAPACK's potrs: the
-    factor and the gradient are finite by construction, and scipy's checks and wrappers cost more
-    than the solve itself on small data (German: a tenth of a round)."""
+    """`cho_solve(factor, rhs)` (one right-hand side or several), straight through the LAPACK
+    potrs call it makes: the factor is finite by construction (a right-hand side that is not gives
+    a non-finite solution, which `solve_rates` checks for), and scipy's checks and wrappers cost
+    more than the solve itself on small data (German: a tenth of a round)."""
     solution, info = potrs(factor[0], rhs, lower=factor[1])
     if info != 0:
         raise np.linalg.LinAlgError(f"potrs failed (info {info})")
