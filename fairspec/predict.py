@@ -9,7 +9,7 @@ import pandas as pd
 
 from fairspec.audit.artifacts import verify_artifact
 from fairspec.audit.ledger import Ledger
-from fairspec.backends.base import load_model
+from fairspec.backends.base import load_model, trusted_types
 from fairspec.data.loading import read_file
 from fairspec.data.preprocess import Preprocessor
 from fairspec.errors import FairspecError
@@ -34,7 +34,7 @@ def predict_file(run_dir: Path, data_file: Path, ledger: Path | None = None) -> 
     ledger_path = ledger or _ledger_of(run_dir)
     if not ledger_path.is_file():
         raise FairspecError(f"no ledger at {ledger_path}", hint="pass the ledger with --ledger LEDGER")
-    check = verify_artifact(run_dir, Ledger(ledger_path))
+    check = verify_artifact(run_dir, Ledger(ledger_path), trusted_types)
     model = load_model(check.model_path, check.format)
     preprocessor = Preprocessor.from_json(check.manifest["preprocessor"])
     X = preprocessor.transform(read_file(data_file))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -126,6 +127,66 @@ def test_predict_checks_the_model_against_the_ledger(trained_specs, tmp_path):
     refused = subprocess.run(cmd, capture_output=True, text=True)
     assert refused.returncode == 4
     assert "Traceback" not in refused.stderr
+
+
+MODEL_POLICY = """policy every_model "Each model family through train, predict, report and verify" {
+  dataset german
+  seed 5
+  target credit == 1
+  holdout 0.3 seed 5
+  protected sex = column personal_status_sex map { "A91": "male", "A92": "female", "A93": "male", "A94": "male", "A95": "female" }
+  model MODEL
+  require parity:
+    demographic_parity(sex) <= 0.1 MODE
+  require watch:
+    equal_opportunity(sex) <= 0.2 monitor
+  audit "audit/every_model.jsonl"
+}
+"""
+
+
+@pytest.mark.parametrize("model,mode", [
+    ("logistic { epochs = 3 }", "soft weight 2.0"),                    # torch: soft needs it
+    ("mlp { hidden = [8], epochs = 3 }", "adversarial weight 1.0"),
+    ('sklearn "sklearn.ensemble.HistGradientBoostingClassifier" { max_iter = 20 }', "hard"),
+    ('sklearn "sklearn.ensemble.RandomForestClassifier" { n_estimators = 10 }', "hard"),
+])
+def test_every_model_family_trains_predicts_reports_and_verifies_from_the_command_line(
+        tmp_path, model, mode):
+    """What a user runs, for each kind of saved model (safetensors for torch, skops with its
+    estimator's internal types): `train` saves one model file that the manifest hashes, the ledger
+    verifies, `predict` and `report` accept it, and a changed byte in it is refused (exit 4)."""
+    policy = tmp_path / "every_model.fair"
+    policy.write_text(MODEL_POLICY.replace("MODEL", model).replace("MODE", mode))
+    cli = [sys.executable, "-m", "fairspec.cli"]
+    trained = subprocess.run(cli + ["train", str(policy), "--out", str(tmp_path / "runs"), "--json"],
+                             capture_output=True, text=True, cwd=tmp_path)
+    assert trained.returncode in (0, 1), trained.stderr           # 1: a hard bound missed on holdout
+    run_dir = Path(json.loads(trained.stdout)["run_dir"])
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(
+        ["manifest.json", "result.json", manifest["model"]["file"]])
+    ledger = tmp_path / "audit" / "every_model.jsonl"
+    verified = subprocess.run(cli + ["audit", "verify", str(ledger)], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stderr
+    rows = tmp_path / "rows.csv"
+    from fairspec.datasets import german
+
+    german().head(10).to_csv(rows, index=False)
+    predicted = subprocess.run(cli + ["predict", str(run_dir), str(rows)], capture_output=True,
+                               text=True)
+    assert predicted.returncode == 0, predicted.stderr
+    assert len(predicted.stdout.strip().splitlines()) == 11
+    reported = subprocess.run(cli + ["report", str(run_dir), "--format", "md"], capture_output=True,
+                              text=True)
+    assert reported.returncode == 0, reported.stderr
+    model_file = run_dir / manifest["model"]["file"]
+    changed = bytearray(model_file.read_bytes())
+    changed[len(changed) // 2] ^= 0xFF
+    model_file.write_bytes(bytes(changed))
+    refused = subprocess.run(cli + ["predict", str(run_dir), str(rows)], capture_output=True,
+                             text=True)
+    assert refused.returncode == 4 and "Traceback" not in refused.stderr
 
 
 def test_metric_table_covers_the_catalog():

@@ -13,7 +13,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -87,8 +87,13 @@ def write_manifest(run_dir: str | os.PathLike[str], model_file: str | os.PathLik
 
 
 def verify_artifact(run_dir: str | os.PathLike[str], ledger: Ledger | None = None,
-                    trusted_types: Sequence[str] = ()) -> ArtifactCheck:
+                    trusted_types: Sequence[str] | Callable[[str], Sequence[str]] = ()
+                    ) -> ArtifactCheck:
     """Check a run folder's model against its manifest, its format, and (given) the ledger.
+
+    `trusted_types` are the types a skops file may hold beyond skops' defaults, or a function of
+    the model's format that gives them (`fairspec.backends.base.trusted_types`: the reader
+    registered for the format knows which of its own internals it loads).
 
     Raises `ArtifactTamperedError` (exit 4) if the manifest is unreadable, the file's hash differs
     from the manifest's, the file is not a safe instance of its format, or no train record of the
@@ -106,6 +111,8 @@ def verify_artifact(run_dir: str | os.PathLike[str], ledger: Ledger | None = Non
         raise ArtifactTamperedError(f"{model_path} was changed: its sha256 is "
                                     f"{actual_sha[:12]}…, the manifest says "
                                     f"{model_entry['sha256'][:12]}…")
+    if callable(trusted_types):
+        trusted_types = trusted_types(model_entry["format"])
     check_safe_format(model_path, model_entry["format"], trusted_types)
     manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
     record_index = None if ledger is None else _record_listing(ledger, actual_sha, manifest_sha)

@@ -44,6 +44,7 @@ def publish_run(result, out_dir: Path, *, audit: bool = True) -> None:
         model_path = Path(result.model.save(run.path))
         manifest = write_manifest(run.path, model_path.name, result.model.format,
                                   result.data.preprocessor.to_json(),
+                                  trusted_types=getattr(result.model, "trusted_types", ()),
                                   extra={"policy": result.program.name, "policy_sha256": result.program.sha256,
                                          "task": result.program.task, "run_id": run_id,
                                          "ledger": None if ledger_path is None else str(ledger_path)})

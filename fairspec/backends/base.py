@@ -186,11 +186,21 @@ def lowerings() -> tuple[Lowering, ...]:
 
 
 _LOADERS: dict[str, Callable[[Path], FittedModel]] = {}
+_TRUSTED: dict[str, tuple[str, ...]] = {}
 
 
-def register_loader(format_name: str, loader: Callable[[Path], FittedModel]) -> None:
-    """Register how to read a saved model of `format_name` (without running code from the file)."""
+def register_loader(format_name: str, loader: Callable[[Path], FittedModel],
+                    trusted_types: tuple[str, ...] = ()) -> None:
+    """Register how to read a saved model of `format_name` (without running code from the file),
+    and the types inside such files that the format's safe check may trust beyond the container's
+    own defaults (skops: an estimator's internal classes, which the loader allow-lists again)."""
     _LOADERS[format_name] = loader
+    _TRUSTED[format_name] = tuple(trusted_types)
+
+
+def trusted_types(format_name: str) -> tuple[str, ...]:
+    """The types `register_loader` trusts in files of `format_name` (none for an unknown one)."""
+    return _TRUSTED.get(format_name, ())
 
 
 def load_model(path: Path, format_name: str) -> FittedModel:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -60,6 +60,7 @@ class SklearnModel:
     estimator: Any
     shift: float = 0.0
     format: str = "skops"
+    trusted_types: ClassVar[tuple[str, ...]] = TRUSTED_INTERNALS   # what `load` allows past skops'
 
     def margin(self, X: np.ndarray) -> np.ndarray:
         if hasattr(self.estimator, "predict_proba"):
@@ -98,4 +99,4 @@ class SklearnModel:
         return cls(estimator, float(content.get("shift", 0.0)))
 
 
-register_loader("skops", SklearnModel.load)
+register_loader("skops", SklearnModel.load, TRUSTED_INTERNALS)

@@ -23,6 +23,7 @@ from typing import Any
 
 from fairspec.audit.artifacts import write_manifest
 from fairspec.audit.runs import RunFolder, new_run_id
+from fairspec.backends.base import trusted_types
 from fairspec.errors import FairspecError
 from fairspec.frontier.plot import plot_frontier
 from fairspec.frontier.points import point_dir
@@ -96,6 +97,7 @@ def install_model(points_root: Path, target: Path, index: int, meta: dict[str, A
         raise FairspecError(f"point {index} has no model: {point['message']}")
     shutil.copyfile(folder / model["file"], Path(target) / model["file"])
     write_manifest(target, model["file"], model["format"], meta["preprocessor"],
+                   trusted_types=trusted_types(model["format"]),
                    extra={"policy": meta["policy"]["name"], "policy_sha256": meta["policy"]["sha256"],
                           "task": meta["task"], "run_id": meta["run_id"], "ledger": meta["ledger"],
                           "frontier_point": index})

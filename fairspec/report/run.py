@@ -19,6 +19,7 @@ from typing import Any
 from fairspec.audit.artifacts import verify_artifact
 from fairspec.audit.errors import ArtifactTamperedError
 from fairspec.audit.ledger import Ledger
+from fairspec.backends.base import trusted_types
 from fairspec.errors import FairspecError
 from fairspec.report.agreement import check_result_agrees
 from fairspec.report.frontier import FRONTIER_NAME, Frontier, read_frontier
@@ -60,6 +61,8 @@ def load_run(run_dir: str | Path, ledger: str | Path | None = None) -> RunData:
     the ledger its manifest names). Raises `FairspecError` (exit 2) for a folder that is not a run
     or a ledger that is not there; exit 4 if the model, the ledger or result.json fails
     verification, or the ledger has no record of the run."""
+    import fairspec.backends  # noqa: F401  (registers the model readers and the types they trust)
+
     run_dir = Path(run_dir)
     result = _read_json(run_dir / RESULT_NAME, run_dir)
     manifest = _read_json(run_dir / MANIFEST_NAME, run_dir)
@@ -69,11 +72,11 @@ def load_run(run_dir: str | Path, ledger: str | Path | None = None) -> RunData:
         if not ledger_path.is_file():
             raise FairspecError(f"no audit ledger at {ledger_path}",
                                 hint="pass the run's ledger with --ledger LEDGER")
-        verify_artifact(run_dir, Ledger(ledger_path))
+        verify_artifact(run_dir, Ledger(ledger_path), trusted_types)
         record = _record_of(Ledger(ledger_path), str(result.get("run_id", "")), ledger_path)
         check_result_agrees(result, record)
     else:
-        verify_artifact(run_dir)
+        verify_artifact(run_dir, trusted_types=trusted_types)
     return RunData(run_dir=run_dir, result=result, manifest=manifest, record=record,
                    ledger=ledger_path, policy=_policy_text(result, record),
                    frontier=read_frontier(run_dir))

@@ -1,9 +1,9 @@
-"""A trained feed-forward network as plain numpy arrays, saved as safetensors + a JSON architecture.
+"""A trained feed-forward network as plain numpy arrays, saved as one safetensors file.
 
 The torch backend trains with torch but hands back a `NetworkModel` whose forward pass is numpy in
 float64: prediction and loading need no torch, and the scores that the hard-mode threshold scan
-checks are exactly the scores the pipeline later measures. Nothing in the saved files is executed
-on load (no pickle): the JSON names the layer sizes, the safetensors file holds the arrays.
+checks are exactly the scores the pipeline later measures. Nothing in the saved file is executed
+on load (no pickle): its header metadata names the layer sizes as JSON, its tensors are the arrays.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save_file
 
 from fairspec.errors import FairspecError
 
 FORMAT = "torch-safetensors"
-_ARCHITECTURE_FILE = "model.json"
 _WEIGHTS_FILE = "model.safetensors"
-_FORMAT_VERSION = 1
+_METADATA_KEY = "fairspec.architecture"     # header metadata: the architecture as JSON
+_FORMAT_VERSION = 2                         # 1 kept the architecture in a model.json beside it
 
 
 @dataclass(frozen=True)
@@ -66,34 +67,41 @@ class NetworkModel:
         return NetworkModel(self.weights, self.biases, self.family, float(threshold_logit))
 
     def save(self, directory: Path) -> Path:
-        """Write model.safetensors and model.json into `directory`; return the JSON file."""
-        directory = Path(directory)
+        """Write `model.safetensors` into `directory` and return it: the arrays, and the
+        architecture as JSON in the file's header metadata, so that one file (the one the manifest
+        hashes and the ledger lists) holds the whole model."""
+        path = Path(directory) / _WEIGHTS_FILE
         tensors = {}
         for i, (weight, bias) in enumerate(zip(self.weights, self.biases)):
             tensors[f"layers.{i}.weight"] = np.ascontiguousarray(weight, dtype=np.float32)
             tensors[f"layers.{i}.bias"] = np.ascontiguousarray(bias, dtype=np.float32)
-        save_file(tensors, str(directory / _WEIGHTS_FILE))
         architecture = {"format": FORMAT, "format_version": _FORMAT_VERSION, "family": self.family,
                         "n_features": self.n_features, "hidden": list(self.hidden),
-                        "activation": "relu", "threshold_logit": self.threshold_logit,
-                        "weights": _WEIGHTS_FILE}
-        path = directory / _ARCHITECTURE_FILE
-        path.write_text(json.dumps(architecture, indent=2) + "\n", encoding="utf-8")
+                        "activation": "relu", "threshold_logit": self.threshold_logit}
+        save_file(tensors, str(path), metadata={_METADATA_KEY: json.dumps(architecture)})
         return path
 
     @classmethod
     def load(cls, path: Path) -> "NetworkModel":
-        """Read a model saved by `save`; `path` is its JSON file or the folder holding it."""
+        """Read a model saved by `save`; `path` is its file or the folder holding it."""
         path = Path(path)
         if path.is_dir():
-            path = path / _ARCHITECTURE_FILE
-        architecture = json.loads(path.read_text(encoding="utf-8"))
+            path = path / _WEIGHTS_FILE
+        try:
+            with safe_open(str(path), framework="numpy") as handle:
+                metadata = handle.metadata() or {}
+                tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+            architecture = json.loads(metadata[_METADATA_KEY])
+        except (OSError, KeyError, ValueError, SafetensorError) as exc:
+            raise FairspecError(f"{path} is not a {FORMAT} model: {exc}") from None
         if architecture.get("format") != FORMAT or architecture.get("activation") != "relu":
             raise FairspecError(f"{path} is not a {FORMAT} model")
-        tensors = load_file(str(path.parent / Path(architecture["weights"]).name))
         n_layers = len(architecture["hidden"]) + 1
-        weights = tuple(tensors[f"layers.{i}.weight"] for i in range(n_layers))
-        biases = tuple(tensors[f"layers.{i}.bias"] for i in range(n_layers))
+        try:
+            weights = tuple(tensors[f"layers.{i}.weight"] for i in range(n_layers))
+            biases = tuple(tensors[f"layers.{i}.bias"] for i in range(n_layers))
+        except KeyError as exc:
+            raise FairspecError(f"{path}: no tensor {exc} for the declared architecture") from None
         if weights[0].shape[1] != architecture["n_features"]:
             raise FairspecError(f"{path}: weights do not match the declared architecture")
         return cls(weights, biases, architecture["family"], float(architecture["threshold_logit"]))

@@ -11,6 +11,7 @@ import torch
 from fairlearn.metrics import (MetricFrame, demographic_parity_difference, equalized_odds_difference,
                                selection_rate)
 
+from fairspec.audit.artifacts import verify_artifact, write_manifest
 from fairspec.backends.base import (FitRequest, InfeasibleError, ModelSpec, backend, load_model,
                                     lowering_for)
 from fairspec.backends.torch.fitted import NetworkModel
@@ -147,7 +148,10 @@ def test_early_stopping_uses_a_validation_slice(small_split):
 def test_safetensors_round_trip(tmp_path, small_split, make_term):
     result = fit(small_split, [make_term(mode="hard", bound=0.05)])
     path = result.model.save(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "model.safetensors"]
+    # one file holds the whole model: the one the manifest hashes and a safe reader checks
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.safetensors"] == [path.name]
+    write_manifest(tmp_path, path.name, result.model.format, None)
+    assert verify_artifact(tmp_path).format == "torch-safetensors"
     loaded = load_model(path, "torch-safetensors")
     assert np.array_equal(loaded.predict_score(small_split.X), result.model.predict_score(small_split.X))
     assert np.array_equal(loaded.predict(small_split.X), result.model.predict(small_split.X))
