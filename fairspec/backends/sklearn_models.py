@@ -16,21 +16,11 @@ import numpy as np
 
 from fairspec.backends.base import register_loader
 from fairspec.errors import EXIT_TAMPERED, FairspecError
+from fairspec.language.vocabulary import SKLEARN_ESTIMATORS
 
-# Classifiers that accept `sample_weight` in `fit`, so the cost-sensitive reduction applies.
-ALLOWED_ESTIMATORS = (
-    "sklearn.ensemble.HistGradientBoostingClassifier",
-    "sklearn.ensemble.RandomForestClassifier",
-    "sklearn.ensemble.ExtraTreesClassifier",
-    "sklearn.ensemble.GradientBoostingClassifier",
-    "sklearn.ensemble.AdaBoostClassifier",
-    "sklearn.tree.DecisionTreeClassifier",
-    "sklearn.linear_model.LogisticRegression",
-    "sklearn.linear_model.SGDClassifier",
-    "sklearn.linear_model.RidgeClassifier",
-    "sklearn.svm.LinearSVC",
-    "sklearn.naive_bayes.GaussianNB",
-)
+# Classifiers that accept `sample_weight` in `fit`, so the cost-sensitive reduction applies; the
+# list is the language's (pure data), so `fairspec check` refuses any other name at its place.
+ALLOWED_ESTIMATORS = SKLEARN_ESTIMATORS
 # Types inside those estimators that skops does not trust by default.
 TRUSTED_INTERNALS = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

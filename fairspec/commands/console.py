@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import sys
 import traceback
@@ -23,6 +25,8 @@ def fails_cleanly(command):
             return command(*args, **kwargs)
         except FairspecError as exc:
             err.print(render_error(exc, kwargs.get("policy_file")), markup=False)
+            if kwargs.get("as_json"):     # a caller reading stdout gets the failure as JSON too
+                print(json.dumps({"error": error_json(exc)}, indent=2))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted: nothing was published", markup=False)
@@ -35,6 +39,20 @@ def fails_cleanly(command):
                       markup=False)
             sys.exit(70)
     return run
+
+
+def error_json(exc: FairspecError) -> dict:
+    """What `--json` prints for a failed command: the error's kind, message, hint and exit code,
+    and for infeasible hard requirements the conflicting set with each one's best value (null
+    where none was found)."""
+    data = {"type": type(exc).__name__, "message": exc.message, "hint": exc.hint,
+            "exit_code": exc.exit_code}
+    conflicts = getattr(exc, "conflicts", None)
+    if conflicts is not None:
+        data["conflicts"] = [{"id": c.term_id, "bound": c.bound,
+                              "best_value": c.best_value if math.isfinite(c.best_value) else None}
+                             for c in conflicts]
+    return data
 
 
 def render_error(exc: FairspecError, policy_file: str | None) -> str:

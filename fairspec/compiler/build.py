@@ -96,7 +96,7 @@ def data_spec(policy: ast.Policy, base_dir: Path) -> DataSpec:
             exclude = policy.features.columns
     return DataSpec(source=source, target=target_spec, protected=protected, groups=groups,
                     intersections=intersections, holdout=holdout, features_include=include,
-                    features_exclude=exclude or (), missing=policy.missing or "drop")  # type: ignore[arg-type]
+                    features_exclude=exclude or (), missing=policy.missing or "unsaid")  # type: ignore[arg-type]
 
 
 def _protected(p: ast.Protected, use_in_model: bool) -> ProtectedSpec:

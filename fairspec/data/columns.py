@@ -58,7 +58,8 @@ def require_column(column: str, available: list[str], where: str = "the data") -
 
 def drop_missing(frame: pd.DataFrame, roles: ColumnRoles, missing: str,
                  split: str) -> tuple[pd.DataFrame, str | None]:
-    """`frame` without rows missing a used column, and a note; under `missing error`, a named error."""
+    """`frame` without rows missing a used column, and a note; under `missing error`, a named
+    error; with `missing` unsaid, a named error for a missing protected value only."""
     gaps = frame[list(roles.used)].isna()
     per_column = gaps.sum()
     per_column = per_column[per_column > 0]
@@ -66,6 +67,8 @@ def drop_missing(frame: pd.DataFrame, roles: ColumnRoles, missing: str,
         return frame, None
     if missing == "error":
         _raise_missing(roles, per_column, split)
+    if missing == "unsaid":
+        _raise_missing_protected(roles, per_column, split, unsaid=True)
     keep = ~gaps.any(axis=1).to_numpy()
     counted = ", ".join(f"{column} {count:,}" for column, count in per_column.items())
     note = (f"{split}: dropped {int((~keep).sum()):,} of {len(frame):,} rows with a missing value "
@@ -73,15 +76,21 @@ def drop_missing(frame: pd.DataFrame, roles: ColumnRoles, missing: str,
     return frame.loc[keep].reset_index(drop=True), note
 
 
-def _raise_missing(roles: ColumnRoles, per_column: pd.Series, split: str) -> None:
+def _raise_missing_protected(roles: ColumnRoles, per_column: pd.Series, split: str, *,
+                             unsaid: bool = False) -> None:
     attribute_of = {column: name for name, column in roles.protected.items()}
     for column, count in per_column.items():
         if column in attribute_of:
+            hint = ("say `missing drop` to leave those rows out of training and of every group's "
+                    "rates, or fill the column (an \"unknown\" label makes them a group of their own)"
+                    if unsaid else "say `missing drop` to leave those rows out, or fill the column")
             raise ProtectedValueError(
                 f"the protected attribute {attribute_of[column]!r} has {count:,} {split} rows with "
-                f"no value in column {column!r}", subject=attribute_of[column],
-                hint="say `missing drop` to leave those rows out, or fill the column",
-            )
+                f"no value in column {column!r}", subject=attribute_of[column], hint=hint)
+
+
+def _raise_missing(roles: ColumnRoles, per_column: pd.Series, split: str) -> None:
+    _raise_missing_protected(roles, per_column, split)
     column, count = next(iter(per_column.items()))
     raise MissingValueError(
         f"column {column!r} has {count:,} missing values in the {split} rows (missing per column: "

@@ -93,7 +93,10 @@ class DataSpec:
     holdout: HoldoutSpec = HoldoutSpec()
     features_include: tuple[str, ...] | None = None   # None: every column not otherwise used
     features_exclude: tuple[str, ...] = ()
-    missing: Literal["drop", "error"] = "drop"         # rows with a missing value in a used column
+    # rows with a missing value in a used column: "drop" them, refuse them ("error"), or, when the
+    # policy does not say, drop rows missing a feature or target value and refuse a missing
+    # protected value ("unsaid"): a row of no known group would silently leave every group's rates
+    missing: Literal["drop", "error", "unsaid"] = "unsaid"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from fairspec.language import ast
 from fairspec.language.diagnostics import Diagnostic, did_you_mean, error, warning
 from fairspec.language.vocabulary import (BUNDLED_DATASETS, MISSING_POLICIES, MODE_OPTIONS, MODEL_FAMILIES,
                                           MODEL_PARAMS, MODES, OBJECTIVE_METHODS, REQUIRED_OPTIONS,
-                                          SMALL_CELL_POLICIES)
+                                          SKLEARN_ESTIMATORS, SMALL_CELL_POLICIES)
 from fairspec.metrics.catalog import METRICS, MetricInfo
 
 
@@ -144,6 +144,13 @@ def _check_model(policy: ast.Policy) -> Iterator[Diagnostic]:
     if model.family == "sklearn" and not model.estimator:
         yield error("model sklearn needs the estimator class", model.span_of("family"),
                     hint='e.g. `model sklearn "sklearn.ensemble.HistGradientBoostingClassifier"`',
+                    code="sklearn-estimator")
+    if model.family == "sklearn" and model.estimator and model.estimator not in SKLEARN_ESTIMATORS:
+        yield error(f"'{model.estimator}' is not an allowed scikit-learn estimator",
+                    model.span_of("estimator"),
+                    hint=did_you_mean(model.estimator, SKLEARN_ESTIMATORS,
+                                      "a policy may name only these classifiers: "
+                                      + ", ".join(SKLEARN_ESTIMATORS)),
                     code="sklearn-estimator")
     if model.family != "sklearn" and model.estimator:
         yield error(f"model {model.family} takes no estimator string", model.span_of("estimator"),

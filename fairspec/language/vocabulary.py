@@ -96,6 +96,22 @@ MODEL_PARAMS: dict[str, dict[str, Setting]] = {
     "sklearn": {},  # parameters go to the estimator and are checked against it by the compiler
 }
 MODEL_FAMILIES = tuple(MODEL_PARAMS)
+# The scikit-learn classifiers a policy may name (`model sklearn "..."`): each accepts
+# `sample_weight` in `fit`, so the cost-sensitive reduction applies. A policy never imports other
+# code; the backend builds and loads only these (`fairspec.backends.sklearn_models`).
+SKLEARN_ESTIMATORS = (
+    "sklearn.ensemble.HistGradientBoostingClassifier",
+    "sklearn.ensemble.RandomForestClassifier",
+    "sklearn.ensemble.ExtraTreesClassifier",
+    "sklearn.ensemble.GradientBoostingClassifier",
+    "sklearn.ensemble.AdaBoostClassifier",
+    "sklearn.tree.DecisionTreeClassifier",
+    "sklearn.linear_model.LogisticRegression",
+    "sklearn.linear_model.SGDClassifier",
+    "sklearn.linear_model.RidgeClassifier",
+    "sklearn.svm.LinearSVC",
+    "sklearn.naive_bayes.GaussianNB",
+)
 
 MODE_OPTIONS: dict[str, dict[str, Setting]] = {
     "hard": _settings(

@@ -228,6 +228,29 @@ def test_train_json_then_audit_verify_then_tamper(tmp_path: Path):
     assert tampered.exit_code == 4 and "Traceback" not in tampered.output
 
 
+def test_infeasible_hard_requirements_exit_3_naming_the_conflict_in_text_and_json(tmp_path: Path):
+    """German credit's sex × age cells admit no threshold with exactly equal selection rates, so
+    `<= 0` cannot hold there, while a loose bound on sex is a bystander: exit 3, the conflict named
+    on stderr with a hint, and with --json the same diagnosis on stdout as one JSON object."""
+    text = (REPO / "specs" / "german.fair").read_text(encoding="utf-8")
+    start = text.index("  require young_approval")
+    text = text[:start] + (
+        "  require loose:\n    demographic_parity(sex) <= 0.2 hard\n"
+        "  require exact:\n    demographic_parity(sex_age) <= 0 hard\n"
+        '  audit "audit/german.jsonl"\n}\n')
+    policy_file = tmp_path / "infeasible.fair"
+    policy_file.write_text(text, encoding="utf-8")
+    cmd = [sys.executable, "-m", "fairspec.cli", "train", policy_file.name, "--out", "runs"]
+    done = subprocess.run(cmd + ["--json"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert "exact (bound 0, best reached" in done.stderr and "loose" not in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["type"] == "InfeasibleError" and error["exit_code"] == 3
+    assert [c["id"] for c in error["conflicts"]] == ["exact"]
+    assert error["conflicts"][0]["best_value"] > 0 and "exactly equal rates" in error["hint"]
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
 # ---- output is printed as text, never interpreted -------------------------------------------------
 
 def test_check_prints_paths_verbatim(tmp_path: Path):

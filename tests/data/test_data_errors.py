@@ -66,6 +66,26 @@ def test_missing_protected_value_names_the_attribute(tmp_path):
     assert error.subject == "sex" and "2" in error.message
 
 
+def test_a_missing_protected_value_is_an_error_unless_the_policy_says_drop(tmp_path):
+    """With `missing` unsaid, a row missing a feature is dropped (with a note), but a row missing
+    a protected value is refused: it belongs to no group, and dropping it unasked would change
+    every group's rates unseen. `missing drop` drops it, with the note."""
+    frame = people(100, seed=1)
+    frame.loc[[4, 7], "sex"] = ""
+    write(frame, tmp_path / "people.csv")
+    error = raised_by(people_spec(tmp_path), data_errors.ProtectedValueError)
+    assert error.subject == "sex" and "2 data rows" in error.message
+    assert "missing drop" in error.hint
+    dropped = prepare(people_spec(tmp_path, missing="drop"))
+    assert dropped.train.n_rows + dropped.holdout.n_rows == 98
+    assert any("dropped 2 of 100 rows" in note for note in dropped.notes)
+    frame = people(100, seed=1)
+    frame.loc[[4, 7], "city"] = "?"                         # a feature: dropped, unsaid or not
+    write(frame, tmp_path / "people.csv")
+    kept = prepare(people_spec(tmp_path))
+    assert kept.train.n_rows + kept.holdout.n_rows == 98
+
+
 def test_holdout_group_never_seen_in_training(table):
     later = people(50, seed=2)
     later.loc[0, "race"] = "D"

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from fairspec.language import ast
 from fairspec.language.parser import grammar_text
 from fairspec.language.vocabulary import (BUNDLED_DATASETS, MISSING_POLICIES, MODE_OPTIONS, MODEL_PARAMS, MODES,
-                                          OBJECTIVE_METHODS, REQUIRED_OPTIONS, SMALL_CELL_POLICIES)
+                                          OBJECTIVE_METHODS, REQUIRED_OPTIONS, SKLEARN_ESTIMATORS,
+                                          SMALL_CELL_POLICIES)
 from fairspec.metrics.catalog import METRICS
 
 KEYWORDS = tuple(sorted(set(re.findall(r'"([a-z_]+)"', grammar_text()))))
@@ -214,7 +215,7 @@ def param_token(draw, value: Any) -> str:
 def model_statement(draw, family: str):
     tokens, estimator = ["model", family], None
     if family == "sklearn":
-        estimator = draw(texts.filter(bool))
+        estimator = draw(st.sampled_from(SKLEARN_ESTIMATORS))   # any other name is a check error
         tokens.append(quoted(estimator))
         # A keyword as a parameter name needs the comma before it after a yes/no value (LALR merges
         # that state with `use_in_model`'s), so the generator keeps estimator parameters to plain names.

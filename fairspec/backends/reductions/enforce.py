@@ -251,8 +251,19 @@ def _conflict(make_learner: Callable[[], CostSensitiveLearner], train: Split,
                  _combine(t, [v for p, v in zip(pieces, kept_solution.least_values)
                               if p.term_id == t.id]))
         for t in kept)
-    names = ", ".join(f"{c.term_id} (bound {c.bound:g}, best reached {c.best_value:.4f})"
+    names = ", ".join(f"{c.term_id} (bound {c.bound:g}, best reached {c.best_value:.4g})"
                       for c in conflicts)
+    exact = [t for t in kept if t.bound == (0.0 if t.op == "<=" else 1.0)]
+    if exact:
+        hint = (f"{exact[0].id}: a bound of {exact[0].bound:g} asks for exactly equal rates in "
+                "every group, which only a constant prediction is sure to give, and fairspec does "
+                "not return one: set a small positive room instead, e.g. <= 0.01")
+    elif len(kept) == 1:
+        hint = "loosen the bound or make the requirement soft"
+    else:
+        hint = "dropping any one of them makes the rest feasible; loosen a bound or make one soft"
+    if len(kept) == 1:
+        return InfeasibleError(f"no single model met this hard requirement on the training data: "
+                               f"{names}", conflicts, hint=hint)
     return InfeasibleError(f"no single model met these hard requirements together: {names}",
-                           conflicts, hint="dropping any one of them makes the rest feasible; "
-                                           "loosen a bound or make one of them soft")
+                           conflicts, hint=hint)

@@ -66,13 +66,16 @@ class RatePiece:
     def holds_all(self, values: np.ndarray) -> np.ndarray:
         """`holds` of each value of an array."""
         if self.kind == "gap":
-            return values <= self.bound - HOLD_MARGIN
-        return values >= self.bound + HOLD_MARGIN
+            return (values <= self.bound - HOLD_MARGIN) | (values == 0.0)
+        return (values >= self.bound + HOLD_MARGIN) | (values == 1.0)
 
     def holds(self, value: float) -> bool:
+        """Whether `value` meets the bound with HOLD_MARGIN to spare, or is exact parity (a gap of
+        0, a ratio of 1: equal rates, which are equal fractions of whole counts and so equal
+        floats in any evaluation order), which meets any bound, 0 and 1 included."""
         if self.kind == "gap":
-            return value <= self.bound - HOLD_MARGIN
-        return value >= self.bound + HOLD_MARGIN
+            return value <= self.bound - HOLD_MARGIN or value == 0.0
+        return value >= self.bound + HOLD_MARGIN or value == 1.0
 
     def violation(self, value: float) -> float:
         """How far past the bound `value` is (0 when it holds)."""

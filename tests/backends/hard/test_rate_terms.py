@@ -7,7 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from fairspec.backends.base import FitRequest, ModelSpec
+from benchmarks.hard import load_german
+from fairspec.backends.base import FitRequest, InfeasibleError, ModelSpec
 from fairspec.backends.convex import ConvexBackend
 from tests.backends.hard.conftest import hard_term
 from tests.backends.hard.oracle import pairwise_value
@@ -72,3 +73,25 @@ def test_monitor_terms_are_reported_not_enforced(train):
     result = ConvexBackend().fit(FitRequest(ModelSpec("logistic"), (replace(monitor, mode="monitor"),)),
                                  train)
     assert result.terms[0].status == "not_enforced"
+
+
+def test_a_bound_of_zero_is_met_by_exact_parity_or_diagnosed_with_a_hint(train):
+    """A bound of 0 asks for exactly equal rates on the training rows. On the synthetic rows a
+    non-constant threshold gives them, and the model is returned; on German credit's sex × age
+    cells none does, and the diagnosis names the requirement, its best gap and why a bound of 0
+    is so hard to meet."""
+    request = FitRequest(ModelSpec("logistic"), (hard_term("dp", "demographic_parity", "sex", 0.0),))
+    model = ConvexBackend().fit(request, train).model
+    pred = model.predict(train.X)
+    assert pairwise_value("demographic_parity", train.y, pred, train.partitions["sex"].codes) == 0.0
+    assert 0 < pred.sum() < len(pred)
+    german = load_german()[0]
+    request = FitRequest(ModelSpec("logistic"),
+                         (hard_term("dp", "demographic_parity", "sex*race", 0.0),))
+    with pytest.raises(InfeasibleError) as raised:
+        ConvexBackend().fit(request, german)
+    assert raised.value.exit_code == 3
+    assert "this hard requirement" in str(raised.value)
+    assert "dp (bound 0, best reached" in str(raised.value)
+    assert raised.value.conflicts[0].best_value > 0
+    assert "exactly equal rates" in raised.value.hint

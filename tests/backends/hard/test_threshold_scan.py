@@ -212,3 +212,15 @@ def test_the_batched_scan_and_the_whole_scan_choose_alike(train, monkeypatch, na
         batched = best_threshold(margin, y, pieces)
         monkeypatch.undo()
         assert batched == whole
+
+
+def test_exact_parity_holds_even_a_bound_of_zero(train):
+    """A gap of exactly 0 (a ratio of exactly 1) is equal rates, equal fractions of whole counts
+    and so equal floats in any order of evaluation: it meets a bound of 0 (of 1), which a value
+    a hair above it does not."""
+    gap = pieces_for(hard_term("t", "demographic_parity", "sex", 0.0), train)[0]
+    ratio = pieces_for(hard_term("t", "disparate_impact", "sex", 1.0), train)[0]
+    assert gap.holds(0.0) and not gap.holds(1e-12)
+    assert ratio.holds(1.0) and not ratio.holds(1.0 - 1e-12)
+    assert gap.holds_all(np.array([0.0, 1e-12])).tolist() == [True, False]
+    assert ratio.holds_all(np.array([1.0, 1.0 - 1e-12])).tolist() == [True, False]
