@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from fairspec.commands.console import err, fails_cleanly, out
+from fairspec.commands.console import err, fails_cleanly, out, print_whole
 from fairspec.errors import EXIT_INPUT, FairspecError
 
 def _load(policy_file: str):
@@ -55,7 +55,8 @@ def check(policy_files: tuple[str, ...]) -> None:
             continue
         for warning in warnings:
             err.print(warning.render(policy.origin.text, path), markup=False)
-        out.print(f"{path}: ok ({len(policy.requirements)} requirements"
+        count = len(policy.requirements)
+        out.print(f"{path}: ok ({count} requirement{'s' if count != 1 else ''}"
                   + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else "") + ")",
                   markup=False)
     if failed:
@@ -226,7 +227,7 @@ def audit_show(ledger: str, requirement: str | None) -> None:
     from fairspec.audit.inspect import show_table
     from fairspec.audit.ledger import Ledger
 
-    out.print(show_table(list(Ledger(ledger).records()), requirement=requirement))
+    print_whole(show_table(list(Ledger(ledger).records()), requirement=requirement))
 
 
 @audit.command("diff")

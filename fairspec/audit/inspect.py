@@ -23,6 +23,7 @@ _VERDICT_STYLES = {"holds": "green", "fails": "bold red", "monitored": "cyan",
                    "not_enforced": "dim"}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RUN_ARTIFACT_KEYS = ("path", "manifest_sha256")   # they name the run folder and the run id
+_COST_MEASURES = ("accuracy", "log_loss", "auc")    # a fairness number never travels without them
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,9 @@ class Change:
 
 def show_table(records: Iterable[Mapping[str, Any]], requirement: str | None = None) -> Table:
     """A table of the train runs in `records`, oldest first: time, run id, policy hash, seed,
-    holdout accuracy, and per requirement (or only `requirement`) its train / holdout value and
-    verdict. Raises `AuditError` if `requirement` is named by no run."""
+    what the model cost (accuracy, log-loss and AUC, each on train / holdout), and per requirement
+    (or only `requirement`) its train / holdout value and verdict. Raises `AuditError` if
+    `requirement` is named by no run."""
     runs = [record for record in records if record.get("kind") == "train"]
     requirement_ids = _requirement_ids(runs)
     if requirement is not None:
@@ -52,14 +54,16 @@ def show_table(records: Iterable[Mapping[str, Any]], requirement: str | None = N
                              hint=f"recorded requirements: {', '.join(requirement_ids) or 'none'}")
         requirement_ids = [requirement]
     table = Table(title=f"{len(runs)} train run{'s' if len(runs) != 1 else ''}")
-    for heading in ("time", "run", "policy", "seed", "accuracy\nholdout"):
+    for heading in ("time", "run", "policy", "seed", "accuracy\ntrain / holdout",
+                    "log-loss\ntrain / holdout", "AUC\ntrain / holdout"):
         table.add_column(heading, no_wrap=True)
     for requirement_id in requirement_ids:
         table.add_column(f"{requirement_id}\ntrain / holdout", no_wrap=True)
     for run in runs:
         by_id = {entry["id"]: entry for entry in run.get("requirements", [])}
         table.add_row(run["run"]["time"], run["run"]["id"], run["policy"]["sha256"][:8],
-                      str(run["seed"]), _number(run["performance"]["holdout"]["accuracy"]),
+                      str(run["seed"]),
+                      *(_pair(run["performance"], measure) for measure in _COST_MEASURES),
                       *(_requirement_cell(by_id.get(rid)) for rid in requirement_ids))
     return table
 
@@ -77,6 +81,12 @@ def _requirement_cell(entry: Mapping[str, Any] | None) -> Text:
         return Text("—", style="dim")
     values = f"{_number(entry['train']['value'])} / {_number(entry['holdout']['value'])} "
     return Text(values) + Text(entry["verdict"], style=_VERDICT_STYLES.get(entry["verdict"], ""))
+
+
+def _pair(performance: Mapping[str, Any], measure: str) -> str:
+    """`train / holdout` of one performance measure (— where a split does not have it)."""
+    return " / ".join(_number((performance.get(split) or {}).get(measure))
+                      for split in ("train", "holdout"))
 
 
 def _number(value: Any) -> str:

@@ -13,7 +13,25 @@ from rich.console import Console
 
 from fairspec.errors import FairspecError
 
-out = Console(highlight=False, soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 140)
+def _piped_width() -> int | None:
+    """The width of output that is not a terminal: $COLUMNS when set, else 140."""
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 140
+
+
+out = Console(highlight=False, soft_wrap=True, emoji=False, width=_piped_width())
+
+
+def print_whole(renderable) -> None:
+    """Print a table on stdout; where stdout is not a terminal, at the table's own width, so that
+    output piped to a file or a pager keeps every cell whole instead of squeezing it to '…'."""
+    if sys.stdout.isatty():
+        out.print(renderable)
+        return
+    # a table does not expand, so on an unbounded console it takes exactly its own width
+    Console(highlight=False, soft_wrap=True, emoji=False, width=1_000_000).print(renderable)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 

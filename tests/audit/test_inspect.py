@@ -37,7 +37,11 @@ def test_table_lists_each_train_run_with_values_and_verdicts(tmp_path, two_runs)
     assert len(rows) == 2
     assert "20261124T103000Z-0badc0de" in rows[0] and "0.0500 / 0.0412 holds" in rows[0]
     assert "20261125T090000Z-12345678" in rows[1] and "0.0500 / 0.0587 fails" in rows[1]
-    assert all("aaaaaaaa" in row and "0.8461" in row and "monitored" in row for row in rows)
+    assert all("aaaaaaaa" in row and "monitored" in row for row in rows)
+    # what each model cost travels with its fairness numbers: accuracy, log-loss, AUC on both splits
+    assert all("0.8461 / 0.8461" in row and "0.3312 / 0.3312" in row and "0.9021 / 0.9021" in row
+               for row in rows)
+    assert "log-loss" in text and "AUC" in text
 
 
 def test_table_for_one_requirement(two_runs):

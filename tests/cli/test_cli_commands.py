@@ -100,7 +100,7 @@ def test_check_goes_on_after_a_broken_file(tmp_path: Path):
     good.write_text(policy_text(), encoding="utf-8")
     result = invoke("check", write_broken(tmp_path, "typo").name, good.name, cwd=tmp_path)
     assert result.exit_code == 2
-    assert "good.fair: ok (1 requirements)" in result.output
+    assert "good.fair: ok (1 requirement)" in result.output
 
 
 def test_check_of_a_missing_file_is_a_clean_error(tmp_path: Path):
@@ -222,6 +222,12 @@ def test_train_json_then_audit_verify_then_tamper(tmp_path: Path):
     ledger = tmp_path / policy.audit
     verified = invoke("audit", "verify", str(ledger), cwd=tmp_path)
     assert verified.exit_code == 0 and "1 records, chain intact" in verified.output
+    shown = invoke("audit", "show", str(ledger), cwd=tmp_path)       # not a terminal: cells whole
+    assert shown.exit_code == 0 and document["run_id"] in shown.output and "…" not in shown.output
+    performance = document["performance"]
+    for measure in ("accuracy", "log_loss", "auc"):
+        pair = f"{performance['train'][measure]:.4f} / {performance['holdout'][measure]:.4f}"
+        assert pair in shown.output, measure
     ledger.write_text(ledger.read_text(encoding="utf-8").replace(policy.name, policy.name + "_edited"),
                       encoding="utf-8")
     tampered = invoke("audit", "verify", str(ledger), cwd=tmp_path)
