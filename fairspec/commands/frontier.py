@@ -69,7 +69,17 @@ def _sweep(policy_file: str, out_dir: str, objective, method, points, jobs, exec
     return result, meta, run_dir
 
 
+_COST_HEADINGS = {"accuracy": "accuracy", "log_loss": "log-loss", "auc": "AUC", "mse": "MSE",
+                  "mae": "MAE", "r2": "R²"}
+
+
+def _figure(value) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
 def _print_frontier(result, meta, run_dir: Path) -> None:
+    from fairspec.frontier.store import cost_measures
+
     adopted = (meta.get("adopted") or {}).get("index")
     table = Table(title=f"{meta['policy']['name']}: objective {result.objective} ({result.method}, "
                         f"backend {result.backend})", title_justify="left")
@@ -77,6 +87,9 @@ def _print_frontier(result, meta, run_dir: Path) -> None:
     for axis in result.axes:
         table.add_column(f"{axis.key}\ntrain", justify="right")
         table.add_column("holdout", justify="right")
+    costs = cost_measures(result)
+    for measure in costs:
+        table.add_column(f"{_COST_HEADINGS.get(measure, measure)}\ntrain / holdout", justify="right")
     for column in ("pareto", "plan", ""):
         table.add_column(column)
     for point in result.points:
@@ -84,8 +97,10 @@ def _print_frontier(result, meta, run_dir: Path) -> None:
                                          ("adopted", point.index == adopted)) if on)
         values = [f"{point.values(split)[a.key]:.4f}" if point.ok else "—"
                   for a in result.axes for split in ("train", "holdout")]
+        cost = [" / ".join(_figure(point.performance(split).get(m)) for split in ("train", "holdout"))
+                for m in costs]
         pareto = "yes" if point.index in result.pareto["train"] else ("infeasible" if not point.ok else "")
-        table.add_row(str(point.index), *values, pareto, point.plan.describe(), marks)
+        table.add_row(str(point.index), *values, *cost, pareto, point.plan.describe(), marks)
     out.print(table)
     reference = ", ".join(f"{k} {v:g}" for k, v in result.reference.items())
     out.print(f"hypervolume: train {result.hypervolume['train']:.5f}, holdout "

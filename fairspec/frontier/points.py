@@ -56,6 +56,12 @@ class FrontierPoint:
         measure = self.train if split == "train" else self.holdout
         return {} if measure is None else measure.values
 
+    def performance(self, split: str) -> dict[str, Any]:
+        """The model's performance figures on `split` (accuracy, log-loss, AUC, ...); {} for an
+        infeasible point."""
+        measure = self.train if split == "train" else self.holdout
+        return {} if measure is None else measure.performance
+
     def to_json(self) -> dict[str, Any]:
         return to_plain({
             "index": self.index, "plan": self.plan.to_json(), "status": self.status,

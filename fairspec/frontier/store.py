@@ -104,19 +104,36 @@ def install_model(points_root: Path, target: Path, index: int, meta: dict[str, A
     return {"file": model["file"], "format": model["format"]}
 
 
+# What every point's model cost, shown beside its axes where they are not axes themselves.
+COST_MEASURES = ("accuracy", "log_loss", "auc", "mse", "mae", "r2")
+
+
+def cost_measures(frontier: Frontier) -> tuple[str, ...]:
+    """The performance figures measured on the points (accuracy, log-loss and AUC for a binary
+    target) that no axis already shows."""
+    axes = {a.key for a in frontier.axes}
+    measured = {key for p in frontier.points for split in SPLITS
+                for key in (p.performance(split) or {})}
+    return tuple(m for m in COST_MEASURES if m in measured and m not in axes)
+
+
 def write_csv(frontier: Frontier, path: Path) -> None:
-    """One row per point: plan, status, Pareto membership per split, every axis per split."""
+    """One row per point: plan, status, Pareto membership per split, every axis per split, and
+    what the model cost on each split (`cost_measures`)."""
     keys = [a.key for a in frontier.axes]
+    costs = cost_measures(frontier)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["point", "status", "chosen", "pareto_train", "pareto_holdout", "plan",
                          "meets_bounds", *(f"{split}:{key}" for split in SPLITS for key in keys),
-                         "seconds"])
+                         *(f"{split}:{m}" for split in SPLITS for m in costs), "seconds"])
         for p in frontier.points:
             writer.writerow([p.index, p.status, p.index == frontier.chosen,
                              p.index in frontier.pareto["train"], p.index in frontier.pareto["holdout"],
                              p.plan.describe(), "" if p.meets_bounds is None else p.meets_bounds,
                              *(_cell(p.values(split).get(key)) for split in SPLITS for key in keys),
+                             *(_cell((p.performance(split) or {}).get(m))
+                               for split in SPLITS for m in costs),
                              f"{p.seconds:.3f}"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -32,8 +33,17 @@ def test_published_run_holds_every_point_and_the_chosen_model(published):
     assert not list(run_dir.parent.glob(".sweep-*"))              # the work folder is gone
     for name in ("frontier.json", "frontier.csv", "frontier.png", "frontier.svg", "model.npz"):
         assert (run_dir / name).is_file()
-    rows = (run_dir / "frontier.csv").read_text().splitlines()
-    assert len(rows) == 1 + len(result.points)
+    rows = list(csv.DictReader((run_dir / "frontier.csv").read_text().splitlines()))
+    assert len(rows) == len(result.points)
+    # what each point's model cost travels with its axes: the figures no axis already shows
+    axes = {a.key for a in result.axes}
+    costs = [m for m in ("accuracy", "log_loss", "auc") if m not in axes]
+    assert costs and all(f"{split}:{m}" in rows[0] for split in ("train", "holdout") for m in costs)
+    for row, point in zip(rows, result.points):
+        for m in costs:
+            if point.ok:
+                assert float(row[f"holdout:{m}"]) == pytest.approx(point.performance("holdout")[m],
+                                                                    abs=1e-6)
     check = verify_artifact(run_dir)
     assert check.sha256 == sha256_file(run_dir / "points" / f"{result.chosen:04d}" / "model.npz")
     chosen = load_model(check.model_path, check.format)
