@@ -23,7 +23,10 @@ _VERDICT_STYLES = {"holds": "green", "fails": "bold red", "monitored": "cyan",
                    "not_enforced": "dim"}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RUN_ARTIFACT_KEYS = ("path", "manifest_sha256")   # they name the run folder and the run id
-_COST_MEASURES = ("accuracy", "log_loss", "auc")    # a fairness number never travels without them
+# What a model cost, shown beside every fairness number: accuracy, log-loss and AUC for a binary
+# target, MSE, MAE and R² for a regression one (a table shows those its runs recorded).
+_COST_MEASURES = {"accuracy": "accuracy", "log_loss": "log-loss", "auc": "AUC", "mse": "MSE",
+                  "mae": "MAE", "r2": "R²"}
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,11 @@ def show_table(records: Iterable[Mapping[str, Any]], requirement: str | None = N
                              hint=f"recorded requirements: {', '.join(requirement_ids) or 'none'}")
         requirement_ids = [requirement]
     table = Table(title=f"{len(runs)} train run{'s' if len(runs) != 1 else ''}")
-    for heading in ("time", "run", "policy", "seed", "accuracy\ntrain / holdout",
-                    "log-loss\ntrain / holdout", "AUC\ntrain / holdout"):
+    recorded = {key for run in runs for split in ("train", "holdout")
+                for key in ((run.get("performance") or {}).get(split) or {})}
+    costs = [measure for measure in _COST_MEASURES if measure in recorded]
+    for heading in ("time", "run", "policy", "seed",
+                    *(f"{_COST_MEASURES[m]}\ntrain / holdout" for m in costs)):
         table.add_column(heading, no_wrap=True)
     for requirement_id in requirement_ids:
         table.add_column(f"{requirement_id}\ntrain / holdout", no_wrap=True)
@@ -63,7 +69,7 @@ def show_table(records: Iterable[Mapping[str, Any]], requirement: str | None = N
         by_id = {entry["id"]: entry for entry in run.get("requirements", [])}
         table.add_row(run["run"]["time"], run["run"]["id"], run["policy"]["sha256"][:8],
                       str(run["seed"]),
-                      *(_pair(run["performance"], measure) for measure in _COST_MEASURES),
+                      *(_pair(run["performance"], measure) for measure in costs),
                       *(_requirement_cell(by_id.get(rid)) for rid in requirement_ids))
     return table
 

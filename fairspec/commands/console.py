@@ -52,9 +52,12 @@ def fails_cleanly(command):
         except Exception as exc:  # a bug in fairspec: say so plainly
             if os.environ.get("FAIRSPEC_DEBUG"):
                 traceback.print_exc()
-            err.print(f"internal error: {exc.__class__.__name__}: {exc}\n"
-                      "  hint: this is a fairspec bug; rerun with FAIRSPEC_DEBUG=1 and report the traceback",
-                      markup=False)
+            hint = "this is a fairspec bug; rerun with FAIRSPEC_DEBUG=1 and report the traceback"
+            err.print(f"internal error: {exc.__class__.__name__}: {exc}\n  hint: {hint}", markup=False)
+            if kwargs.get("as_json"):
+                print(json.dumps({"error": {"type": "InternalError", "message":
+                                            f"{exc.__class__.__name__}: {exc}", "hint": hint,
+                                            "exit_code": 70}}, indent=2))
             sys.exit(70)
     return run
 

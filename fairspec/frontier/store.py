@@ -90,6 +90,8 @@ def install_model(points_root: Path, target: Path, index: int, meta: dict[str, A
 
     Returns the model file name and format. `select.py` installs into a staging folder first.
     """
+    import fairspec.backends  # noqa: F401  (registers the model readers and the types they trust)
+
     folder = point_dir(points_root, index)
     point = json.loads((folder / "point.json").read_text(encoding="utf-8"))
     model = point["model"]

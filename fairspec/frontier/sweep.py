@@ -216,6 +216,9 @@ def sweep_backend(program: Program, method: str, axes: tuple[Axis, ...]) -> tupl
                              "extra for weighted_sum")
 
 
+POINT_FORMATS = {"torch-safetensors": 2}
+
+
 def sweep_key(program: Program, data: PreparedData, objective: CompiledObjective, method: str,
               points: int, backend_name: str) -> str:
     """sha256 of everything a sweep's points depend on: rerunning with the same key resumes."""
@@ -226,6 +229,9 @@ def sweep_key(program: Program, data: PreparedData, objective: CompiledObjective
         "terms": [[t.id, t.mode, t.op, t.bound, t.weight] for t in program.fit_request().terms],
         "objective": [objective.name, [str(g) + ":" + g.sense for g in objective.goals]],
         "method": method, "points": points, "backend": backend_name,
+        # saved-model formats: a sweep left by a fairspec that saved points differently is not
+        # resumed (session 8: torch models became one safetensors file)
+        "formats": POINT_FORMATS,
     }))
 
 

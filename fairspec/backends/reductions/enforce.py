@@ -257,7 +257,8 @@ def _conflict(make_learner: Callable[[], CostSensitiveLearner], train: Split,
     if exact:
         hint = (f"{exact[0].id}: a bound of {exact[0].bound:g} asks for exactly equal rates in "
                 "every group, which only a constant prediction is sure to give, and fairspec does "
-                "not return one: set a small positive room instead, e.g. <= 0.01")
+                "not return one: leave a little room instead, e.g. "
+                + ("<= 0.01" if exact[0].op == "<=" else ">= 0.99"))
     elif len(kept) == 1:
         hint = "loosen the bound or make the requirement soft"
     else:

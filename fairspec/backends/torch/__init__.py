@@ -2,7 +2,8 @@
 
 Importing this package costs no torch import, so the CLI starts fast and fairspec runs where
 torch (an optional extra) is absent; `TorchBackend.fit` imports the training code on first use.
-Saved models are numpy arrays in safetensors plus a JSON architecture, readable without torch.
+Saved models are one safetensors file (the arrays, and the architecture as JSON in its header),
+readable without torch.
 """
 
 from __future__ import annotations

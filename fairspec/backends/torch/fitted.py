@@ -91,17 +91,22 @@ class NetworkModel:
             with safe_open(str(path), framework="numpy") as handle:
                 metadata = handle.metadata() or {}
                 tensors = {name: handle.get_tensor(name) for name in handle.keys()}
-            architecture = json.loads(metadata[_METADATA_KEY])
-        except (OSError, KeyError, ValueError, SafetensorError) as exc:
-            raise FairspecError(f"{path} is not a {FORMAT} model: {exc}") from None
-        if architecture.get("format") != FORMAT or architecture.get("activation") != "relu":
-            raise FairspecError(f"{path} is not a {FORMAT} model")
-        n_layers = len(architecture["hidden"]) + 1
+        except (OSError, SafetensorError) as exc:
+            raise FairspecError(f"{path} is not a readable {FORMAT} file: {exc}") from None
+        if _METADATA_KEY not in metadata:
+            raise FairspecError(f"{path} holds no architecture: it was saved by a fairspec before "
+                                f"format version {_FORMAT_VERSION}, or by another program",
+                                hint="train the policy again to save the model in this format")
         try:
+            architecture = json.loads(metadata[_METADATA_KEY])
+            if architecture.get("format") != FORMAT or architecture.get("activation") != "relu":
+                raise ValueError("not a ReLU network of this format")
+            n_layers = len(architecture["hidden"]) + 1
             weights = tuple(tensors[f"layers.{i}.weight"] for i in range(n_layers))
             biases = tuple(tensors[f"layers.{i}.bias"] for i in range(n_layers))
-        except KeyError as exc:
-            raise FairspecError(f"{path}: no tensor {exc} for the declared architecture") from None
-        if weights[0].shape[1] != architecture["n_features"]:
-            raise FairspecError(f"{path}: weights do not match the declared architecture")
-        return cls(weights, biases, architecture["family"], float(architecture["threshold_logit"]))
+            if weights[0].shape[1] != int(architecture["n_features"]):
+                raise ValueError("the weights do not match the declared architecture")
+            return cls(weights, biases, str(architecture["family"]),
+                       float(architecture["threshold_logit"]))
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+            raise FairspecError(f"{path} is not a {FORMAT} model: {exc!r}") from None

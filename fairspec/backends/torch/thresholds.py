@@ -54,6 +54,9 @@ def scan_thresholds(logits: np.ndarray, y: np.ndarray, bounds: list[Bound],
         value = _values_at_cuts(bound, torch.from_numpy(sorted_logits),
                                 torch.from_numpy(sorted_y), bound.codes[order])
         signed = value - bound.bound if bound.op == "<=" else bound.bound - value
+        # exact parity (a gap of 0, a ratio of 1: equal fractions of whole counts, the same float
+        # in any order) meets any bound, 0 and 1 included, without the rounding margin
+        signed = np.where(value == (0.0 if bound.op == "<=" else 1.0), -np.inf, signed)
         violation = np.maximum(violation, signed)
         values[bound.term_id] = value
         closest = np.flatnonzero(distinct)[np.argmin(signed[distinct])]

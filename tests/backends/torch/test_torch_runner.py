@@ -202,3 +202,41 @@ def test_cuda_fit_matches_cpu_closely(small_split, make_term):
     assert "cuda" in on_gpu.solver
     agree = np.mean(on_gpu.model.predict(small_split.X) == on_cpu.model.predict(small_split.X))
     assert agree > 0.95
+
+
+def test_exact_parity_meets_a_bound_of_zero_in_the_torch_scan():
+    """Two groups of four rows whose top two each are a cut with selection rates exactly equal:
+    a gap of 0 meets `<= 0` (no rounding margin is needed for equal fractions of whole counts)."""
+    from fairspec.backends.torch.thresholds import Bound, scan_thresholds
+    from fairspec.metrics.catalog import METRICS
+
+    expression = METRICS["demographic_parity"].expression("pairwise")
+    logits = np.array([4, 3, -1, -2, 3.5, 2.5, -1.5, -2.5], dtype=float)
+    y, codes = np.array([1, 1, 0, 0, 1, 1, 0, 0]), np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    result = scan_thresholds(logits, y, [Bound("dp", expression, codes, 2, "<=", 0.0)])
+    assert result.feasible and result.values == {"dp": 0.0} and result.accuracy == 1.0
+
+
+def test_a_model_file_without_its_architecture_is_refused_by_name(tmp_path):
+    """A file of the old two-file layout (format 1: arrays only, architecture in model.json) or
+    with a malformed architecture is a named error, never a crash."""
+    import json
+
+    from safetensors.numpy import save_file
+
+    arrays = {"layers.0.weight": np.ones((1, 3), np.float32), "layers.0.bias": np.zeros(1, np.float32)}
+    save_file(arrays, str(tmp_path / "model.safetensors"))
+    with pytest.raises(FairspecError, match="holds no architecture") as raised:
+        load_model(tmp_path / "model.safetensors", "torch-safetensors")
+    assert "train the policy again" in raised.value.hint
+    good = {"format": "torch-safetensors", "activation": "relu", "family": "logistic",
+            "n_features": 3, "hidden": [], "threshold_logit": 0.0}
+    for broken in ({**good, "hidden": 5}, {**good, "threshold_logit": "x"}, {**good, "n_features": 4},
+                   {k: v for k, v in good.items() if k != "n_features"}, [1, 2]):
+        save_file(arrays, str(tmp_path / "model.safetensors"),
+                  metadata={"fairspec.architecture": json.dumps(broken)})
+        with pytest.raises(FairspecError, match="is not a torch-safetensors model"):
+            load_model(tmp_path / "model.safetensors", "torch-safetensors")
+    save_file(arrays, str(tmp_path / "model.safetensors"),
+              metadata={"fairspec.architecture": json.dumps(good)})
+    assert load_model(tmp_path, "torch-safetensors").predict(np.ones((2, 3))).tolist() == [1, 1]
