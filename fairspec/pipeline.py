@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from fairspec.backends.base import (FitResult, FittedModel, TermReport, backend, backend_names)
+from fairspec.backends.base import (FitResult, FittedModel, TermReport, backend, backend_names,
+                                    trusted_types)
 from fairspec.backends.unconstrained import fit_unconstrained
 from fairspec.certify import certified_fit, delta_split
 from fairspec.compiler import Program, compile_policy
@@ -165,7 +166,7 @@ def train(policy: Policy | str | Path, data: PreparedData | None = None, *, seed
                          notes=tuple(prepared.notes) + (fit.log if fit.backend == "unconstrained" else ()))
     if out is not None:
         from fairspec.audit.publish import publish_run
-        publish_run(result, Path(out), audit=audit)
+        publish_run(result, Path(out), audit=audit, trusted_types=trusted_types(fit.model.format))
     return result
 
 

@@ -46,8 +46,8 @@ class Change:
 
 def show_table(records: Iterable[Mapping[str, Any]], requirement: str | None = None) -> Table:
     """A table of the train runs in `records`, oldest first: time, run id, policy hash, seed,
-    what the model cost (accuracy, log-loss and AUC, each on train / holdout), and per requirement
-    (or only `requirement`) its train / holdout value and verdict. Raises `AuditError` if
+    what the model cost (each recorded figure of `_COST_MEASURES`, on train / holdout), and per
+    requirement (or only `requirement`) its train / holdout value and verdict. Raises `AuditError` if
     `requirement` is named by no run."""
     runs = [record for record in records if record.get("kind") == "train"]
     requirement_ids = _requirement_ids(runs)

@@ -13,7 +13,7 @@ import json
 import shutil
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from fairspec.audit.artifacts import sha256_file, write_manifest
 from fairspec.audit.canonical import to_plain
@@ -32,8 +32,12 @@ def default_ledger(program) -> Path:
     return Path(program.path).resolve().parent / "audit" / f"{program.name}.jsonl"
 
 
-def publish_run(result, out_dir: Path, *, audit: bool = True) -> None:
+def publish_run(result, out_dir: Path, *, audit: bool = True,
+                trusted_types: Sequence[str] = ()) -> None:
     """Save the model and result under `out_dir/<run id>/` and append the run's record to the ledger.
+
+    `trusted_types`: the types the model's reader allows in its file beyond the container's
+    defaults (`fairspec.backends.base.trusted_types` of its format), for the manifest's check.
 
     Fills in `result.run_id`, `result.run_dir`, `result.artifact`, `result.record` and `result.audit`.
     """
@@ -44,7 +48,7 @@ def publish_run(result, out_dir: Path, *, audit: bool = True) -> None:
         model_path = Path(result.model.save(run.path))
         manifest = write_manifest(run.path, model_path.name, result.model.format,
                                   result.data.preprocessor.to_json(),
-                                  trusted_types=getattr(result.model, "trusted_types", ()),
+                                  trusted_types=trusted_types,
                                   extra={"policy": result.program.name, "policy_sha256": result.program.sha256,
                                          "task": result.program.task, "run_id": run_id,
                                          "ledger": None if ledger_path is None else str(ledger_path)})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +50,6 @@ class SklearnModel:
     estimator: Any
     shift: float = 0.0
     format: str = "skops"
-    trusted_types: ClassVar[tuple[str, ...]] = TRUSTED_INTERNALS   # what `load` allows past skops'
 
     def margin(self, X: np.ndarray) -> np.ndarray:
         if hasattr(self.estimator, "predict_proba"):

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from fairspec.errors import FairspecError
 
+
 def _piped_width() -> int | None:
     """The width of output that is not a terminal: $COLUMNS when set, else 140."""
     if sys.stdout.isatty():
@@ -22,6 +23,7 @@ def _piped_width() -> int | None:
 
 
 out = Console(highlight=False, soft_wrap=True, emoji=False, width=_piped_width())
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def print_whole(renderable) -> None:
@@ -32,7 +34,6 @@ def print_whole(renderable) -> None:
         return
     # a table does not expand, so on an unbounded console it takes exactly its own width
     Console(highlight=False, soft_wrap=True, emoji=False, width=1_000_000).print(renderable)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def fails_cleanly(command):
@@ -44,7 +45,7 @@ def fails_cleanly(command):
         except FairspecError as exc:
             err.print(render_error(exc, kwargs.get("policy_file")), markup=False)
             if kwargs.get("as_json"):     # a caller reading stdout gets the failure as JSON too
-                print(json.dumps({"error": error_json(exc)}, indent=2))
+                _print_json_error(error_json(exc))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted: nothing was published", markup=False)
@@ -55,11 +56,14 @@ def fails_cleanly(command):
             hint = "this is a fairspec bug; rerun with FAIRSPEC_DEBUG=1 and report the traceback"
             err.print(f"internal error: {exc.__class__.__name__}: {exc}\n  hint: {hint}", markup=False)
             if kwargs.get("as_json"):
-                print(json.dumps({"error": {"type": "InternalError", "message":
-                                            f"{exc.__class__.__name__}: {exc}", "hint": hint,
-                                            "exit_code": 70}}, indent=2))
+                _print_json_error({"type": "InternalError", "hint": hint, "exit_code": 70,
+                                   "message": f"{exc.__class__.__name__}: {exc}"})
             sys.exit(70)
     return run
+
+
+def _print_json_error(error: dict) -> None:
+    print(json.dumps({"error": error}, indent=2))
 
 
 def error_json(exc: FairspecError) -> dict:
