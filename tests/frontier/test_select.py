@@ -67,6 +67,25 @@ def test_select_swaps_the_model_and_appends_a_valid_record(published):
     assert read_frontier(run_dir)[1]["adopted"]["index"] == other == adoption["index"]
 
 
+def test_predict_on_a_frontier_run_asks_for_an_adopted_point_first(small, published, tmp_path):
+    """Until a point is adopted, a `fairspec frontier` run's model is in no ledger record: predict
+    says so (exit 2, with the command to run), rather than reporting tampering; after `select`
+    it predicts."""
+    import pandas as pd
+
+    from fairspec.predict import predict_file
+
+    run_dir, _, _ = published
+    rows = tmp_path / "rows.csv"
+    pd.read_csv(small[0].parent / "small.csv").head(5).to_csv(rows, index=False)
+    with pytest.raises(FairspecError, match="no adopted point") as raised:
+        predict_file(run_dir, rows)
+    assert raised.value.exit_code == 2 and "fairspec select" in raised.value.hint
+    result, _ = read_frontier(run_dir)
+    select_point(run_dir, result.chosen, "the policy's choice", who="reviewer")
+    assert len(predict_file(run_dir, rows)) == 5
+
+
 @pytest.mark.parametrize("point, because, message", [(1, "   ", "say why"), (99, "ok", "no point 99")])
 def test_select_refuses_without_a_reason_or_a_real_point(published, point, because, message):
     run_dir, ledger, _ = published
