@@ -6,6 +6,7 @@ warnings), never raising: all of a file's problems are reported together.
 
 from __future__ import annotations
 
+import difflib
 from typing import Iterator
 
 from fairspec.language import ast
@@ -182,7 +183,12 @@ def _check_requirements(policy: ast.Policy) -> Iterator[Diagnostic]:
 
 def _check_requirement(req: ast.Requirement, partitions: dict[str, str], task: str) -> Iterator[Diagnostic]:
     info = yield from _check_metric_ref(req.target, partitions, task, group_only=True)
-    if req.mode is None:
+    misspelt = next((o for o in req.options if o.value is None
+                     and difflib.get_close_matches(o.name, MODES, n=1, cutoff=0.6)), None)
+    if req.mode is None and misspelt is not None:      # `hrad` parses as an option with no value
+        yield error(f"unknown mode '{misspelt.name}'", misspelt.span_of("name"),
+                    hint=did_you_mean(misspelt.name, MODES), code="unknown-mode")
+    elif req.mode is None:
         yield error(f"requirement '{req.id}' has no mode", req.target.span,
                     hint="end it with hard, soft weight λ, adversarial weight λ or monitor", code="missing-mode")
     elif req.mode not in MODES:
