@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fairspec.audit.errors import AuditError
+from fairspec.metrics.performance import COST_FIGURES
 
 # The sections of a train record that `diff_records` compares, in the order it reports them.
 DIFF_SECTIONS = ("policy", "seed", "data", "model", "performance", "requirements", "environment")
@@ -23,10 +24,6 @@ _VERDICT_STYLES = {"holds": "green", "fails": "bold red", "monitored": "cyan",
                    "not_enforced": "dim"}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RUN_ARTIFACT_KEYS = ("path", "manifest_sha256")   # they name the run folder and the run id
-# What a model cost, shown beside every fairness number: accuracy, log-loss and AUC for a binary
-# target, MSE, MAE and R² for a regression one (a table shows those its runs recorded).
-_COST_MEASURES = {"accuracy": "accuracy", "log_loss": "log-loss", "auc": "AUC", "mse": "MSE",
-                  "mae": "MAE", "r2": "R²"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ class Change:
 
 def show_table(records: Iterable[Mapping[str, Any]], requirement: str | None = None) -> Table:
     """A table of the train runs in `records`, oldest first: time, run id, policy hash, seed,
-    what the model cost (each recorded figure of `_COST_MEASURES`, on train / holdout), and per
+    what the model cost (each recorded figure of `COST_FIGURES`, on train / holdout), and per
     requirement (or only `requirement`) its train / holdout value and verdict. Raises `AuditError` if
     `requirement` is named by no run."""
     runs = [record for record in records if record.get("kind") == "train"]
@@ -59,9 +56,9 @@ def show_table(records: Iterable[Mapping[str, Any]], requirement: str | None = N
     table = Table(title=f"{len(runs)} train run{'s' if len(runs) != 1 else ''}")
     recorded = {key for run in runs for split in ("train", "holdout")
                 for key in ((run.get("performance") or {}).get(split) or {})}
-    costs = [measure for measure in _COST_MEASURES if measure in recorded]
+    costs = [measure for measure in COST_FIGURES if measure in recorded]
     for heading in ("time", "run", "policy", "seed",
-                    *(f"{_COST_MEASURES[m]}\ntrain / holdout" for m in costs)):
+                    *(f"{COST_FIGURES[m]}\ntrain / holdout" for m in costs)):
         table.add_column(heading, no_wrap=True)
     for requirement_id in requirement_ids:
         table.add_column(f"{requirement_id}\ntrain / holdout", no_wrap=True)

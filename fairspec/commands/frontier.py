@@ -69,16 +69,13 @@ def _sweep(policy_file: str, out_dir: str, objective, method, points, jobs, exec
     return result, meta, run_dir
 
 
-_COST_HEADINGS = {"accuracy": "accuracy", "log_loss": "log-loss", "auc": "AUC", "mse": "MSE",
-                  "mae": "MAE", "r2": "R²"}
-
-
 def _figure(value) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
 def _print_frontier(result, meta, run_dir: Path) -> None:
     from fairspec.frontier.store import cost_measures
+    from fairspec.metrics.performance import COST_FIGURES
 
     adopted = (meta.get("adopted") or {}).get("index")
     table = Table(title=f"{meta['policy']['name']}: objective {result.objective} ({result.method}, "
@@ -89,7 +86,7 @@ def _print_frontier(result, meta, run_dir: Path) -> None:
         table.add_column("holdout", justify="right")
     costs = cost_measures(result)
     for measure in costs:
-        table.add_column(f"{_COST_HEADINGS.get(measure, measure)}\ntrain / holdout", justify="right")
+        table.add_column(f"{COST_FIGURES[measure]}\ntrain / holdout", justify="right")
     for column in ("pareto", "plan", ""):
         table.add_column(column)
     for point in result.points:

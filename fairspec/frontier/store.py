@@ -28,6 +28,7 @@ from fairspec.errors import FairspecError
 from fairspec.frontier.plot import plot_frontier
 from fairspec.frontier.points import point_dir
 from fairspec.frontier.sweep import SPLITS, Frontier
+from fairspec.metrics.performance import COST_FIGURES
 
 FRONTIER_FILE = "frontier.json"
 
@@ -106,17 +107,13 @@ def install_model(points_root: Path, target: Path, index: int, meta: dict[str, A
     return {"file": model["file"], "format": model["format"]}
 
 
-# What every point's model cost, shown beside its axes where they are not axes themselves.
-COST_MEASURES = ("accuracy", "log_loss", "auc", "mse", "mae", "r2")
-
-
 def cost_measures(frontier: Frontier) -> tuple[str, ...]:
-    """The performance figures measured on the points (accuracy, log-loss and AUC for a binary
-    target) that no axis already shows."""
+    """The figures of `COST_FIGURES` measured on the points (accuracy, log-loss and AUC for a
+    binary target) that no axis already shows: what each point's model cost, beside its axes."""
     axes = {a.key for a in frontier.axes}
     measured = {key for p in frontier.points for split in SPLITS
                 for key in (p.performance(split) or {})}
-    return tuple(m for m in COST_MEASURES if m in measured and m not in axes)
+    return tuple(m for m in COST_FIGURES if m in measured and m not in axes)
 
 
 def write_csv(frontier: Frontier, path: Path) -> None:

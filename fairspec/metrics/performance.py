@@ -13,6 +13,13 @@ from fairspec.metrics.expressions import Rate
 from fairspec.metrics.rates import row_quantity
 
 
+# The figures that say what a model cost, each with the heading tables print for it: accuracy,
+# log-loss and AUC for a binary target, MSE, MAE and R² for a regression one. Every table that
+# shows a fairness number shows these beside it (a table shows the ones its models recorded).
+COST_FIGURES = {"accuracy": "accuracy", "log_loss": "log-loss", "auc": "AUC", "mse": "MSE",
+                "mae": "MAE", "r2": "R²"}
+
+
 def performance(task: Task, y_true, y_pred, score=None) -> dict[str, float | int | None]:
     """Performance figures for `task`, as plain Python numbers (JSON-able).
 
